@@ -1,0 +1,1 @@
+"""Channel adapters: provider input -> InboundMessage, OutboundMessage -> provider."""
