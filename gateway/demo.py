@@ -1,0 +1,65 @@
+"""`autocrm demo`: a small organisation to click through (idempotent: skips what exists)."""
+
+from __future__ import annotations
+
+from channels.base import Identity, InboundMessage
+from store.staff import service as staff
+from store.tickets.ingest import ingest
+
+DEMO_PASSWORD = "demo-password"
+PEOPLE = [
+    ("admin@demo.autocrm", "Ada Admin", "admin"),
+    ("alice@demo.autocrm", "Alice", "agent"),
+    ("bob@demo.autocrm", "Bob", "agent"),
+]
+TICKETS = [
+    (
+        "carol@example.com",
+        "Carol",
+        "Cannot reset my password",
+        "Hi, the reset link in your email has expired. How do I get a new one?",
+    ),
+    (
+        "dan@example.com",
+        "Dan",
+        "Refund for order 1042",
+        "I was charged twice for order 1042. Please refund one of the charges.",
+    ),
+    ("erin@example.com", "Erin", "Shipping to Canada?", "Do you ship to Canada, and how long?"),
+]
+
+
+async def seed(session) -> list[str]:
+    lines = []
+    users = []
+    for email, name, role in PEOPLE:
+        user = await staff.get_user_by_email(session, email=email)
+        if user is None:
+            user = await staff.create_user(
+                session, email=email, password=DEMO_PASSWORD, name=name, role=role
+            )
+            lines.append(f"user {email} / {DEMO_PASSWORD} ({role})")
+        users.append(user)
+    if not [t for t in await staff.list_teams(session) if t.name == "Support"]:
+        await staff.create_team(session, name="Support", member_ids=[u.id for u in users[1:]])
+        lines.append("team Support")
+    for i, (email, name, subject, body) in enumerate(TICKETS):
+        result = await ingest(
+            session,
+            inbound=InboundMessage(
+                channel="api",
+                external_id=f"demo-{i}",
+                thread_key=f"email:{email}",
+                sender=Identity("email", email, name),
+                text=body,
+                subject=subject,
+            ),
+        )
+        if not result.duplicate:
+            lines.append(f"ticket #{result.ticket.number}: {subject}")
+    try:
+        from agent_graph.kb_demo import seed_articles
+    except ImportError:
+        return lines
+    lines += await seed_articles(session)
+    return lines

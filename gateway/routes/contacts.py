@@ -1,0 +1,92 @@
+"""Contacts API: one person with several channel identities."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from gateway.deps import ContactsRead, ContactsWrite, Session
+from store.contacts import service as contacts
+
+router = APIRouter(prefix="/api/v1/contacts", tags=["contacts"])
+IdentityKind = Literal["email", "phone", "slack", "widget", "user"]
+
+
+class IdentityIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: IdentityKind
+    value: str = Field(min_length=1, max_length=320)
+
+
+class IdentityRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    kind: str
+    value: str
+
+
+class ContactCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(default="", max_length=200)
+    identities: list[IdentityIn] = Field(default_factory=list, max_length=20)
+    vip: bool = False
+    attributes: dict[str, Any] = Field(default_factory=dict)
+
+
+class ContactUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(default=None, max_length=200)
+    identities: list[IdentityIn] | None = Field(default=None, max_length=20)
+    vip: bool | None = None
+    attributes: dict[str, Any] | None = None
+
+
+class ContactRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    name: str
+    email: str | None
+    phone: str | None
+    vip: bool
+    attributes: dict[str, Any]
+    identities: list[IdentityRead]
+    created_at: datetime
+
+
+@router.post("", status_code=201, response_model=ContactRead)
+async def create_contact(data: ContactCreate, session: Session, who: ContactsWrite):
+    return await contacts.create(
+        session,
+        name=data.name,
+        vip=data.vip,
+        attributes=data.attributes,
+        identities=[(i.kind, i.value) for i in data.identities],
+    )
+
+
+@router.get("", response_model=list[ContactRead])
+async def list_contacts(
+    session: Session,
+    who: ContactsRead,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    after_id: int = 0,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+):
+    return await contacts.list_contacts(session, q=q, after_id=after_id, limit=limit)
+
+
+@router.get("/{contact_id}", response_model=ContactRead)
+async def get_contact(contact_id: int, session: Session, who: ContactsRead):
+    return await contacts.get(session, contact_id=contact_id)
+
+
+@router.patch("/{contact_id}", response_model=ContactRead)
+async def update_contact(
+    contact_id: int, data: ContactUpdate, session: Session, who: ContactsWrite
+):
+    changes = data.model_dump(exclude_unset=True)
+    if data.identities is not None:
+        changes["identities"] = [(i.kind, i.value) for i in data.identities]
+    return await contacts.update(session, contact_id=contact_id, changes=changes)

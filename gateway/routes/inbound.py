@@ -1,0 +1,44 @@
+"""Inbound API: an integration hands us a customer message (channel 'api'), idempotently."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from channels.base import Identity, InboundMessage
+from gateway.deps import Session, TicketsWrite
+from store.errors import Invalid
+from store.tickets.ingest import ingest
+from store.tickets.schemas import InboundCreate, IngestRead
+
+router = APIRouter(prefix="/api/v1/inbound", tags=["inbound"])
+
+
+def to_inbound(data: InboundCreate) -> InboundMessage:
+    customer = data.customer
+    if customer.email:
+        sender = Identity("email", str(customer.email), customer.name)
+    elif customer.phone:
+        sender = Identity("phone", customer.phone, customer.name)
+    else:
+        raise Invalid("customer needs an email or a phone")
+    return InboundMessage(
+        channel="api",
+        external_id=data.external_id,
+        thread_key=data.thread_key or f"{sender.kind}:{sender.value}",
+        sender=sender,
+        text=data.body,
+        subject=data.subject,
+    )
+
+
+@router.post("", response_model=IngestRead, status_code=201)
+async def inbound(data: InboundCreate, session: Session, who: TicketsWrite, response: Response):
+    result = await ingest(session, inbound=to_inbound(data))
+    if result.duplicate:
+        response.status_code = 200
+    return IngestRead(
+        ticket_id=result.ticket.id,
+        message_id=result.message.id,
+        duplicate=result.duplicate,
+        created_ticket=result.created_ticket,
+    )
