@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 @dataclass(frozen=True)
 class Identity:
-    """Who sent a message, as the channel knows them. kind: email | phone | slack | widget | user."""
+    """Who sent a message, as the channel knows them. kind: email|phone|slack|widget|user."""
 
     kind: str
     value: str
@@ -90,7 +90,7 @@ class Limits:
 
 
 class SendError(Exception):
-    """A send failed. `retryable` says whether the job queue should try again (and `retry_after`)."""
+    """A send failed; `retryable` says whether the job queue should try again (`retry_after`)."""
 
     def __init__(self, message: str, *, retryable: bool, retry_after: float | None = None):
         super().__init__(message)

@@ -4,6 +4,7 @@ deliveries and in-process listeners (socket.io), and runs due deliveries in-proc
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from gateway import outbox
@@ -43,10 +44,8 @@ class Dispatcher:
                 log.exception("dispatcher tick failed; trying again")
                 busy = False
             if not busy:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.ctx.settings.dispatch_interval)
-                except TimeoutError:
-                    pass
             self._wake.clear()
 
     async def tick(self) -> bool:

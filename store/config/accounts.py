@@ -1,4 +1,4 @@
-"""Channel accounts (mailboxes, Twilio numbers, Slack apps, widgets): secrets stored, never shown."""
+"""Channel accounts (mailboxes, Twilio numbers, Slack apps, widgets); secrets never shown."""
 
 from __future__ import annotations
 
