@@ -12,6 +12,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from gateway import errors
 from gateway.body_limit import BodyLimitMiddleware
 from gateway.dispatcher import Dispatcher
+from gateway.ingest_writer import IngestWriter
 from gateway.jobs import JobContext
 from gateway.routes import auth, channels, config, contacts, inbound, staff, tickets, webhooks
 from gateway.settings import Settings, get_settings
@@ -73,12 +74,15 @@ async def lifespan(app: FastAPI):
     app.state.db = db
     dispatcher = Dispatcher(JobContext(db=db, settings=settings), rq_queue=rq_queue(settings))
     app.state.dispatcher = dispatcher
+    app.state.ingest = IngestWriter(db)
+    app.state.ingest.start()
     for hook in app.state.startup_hooks:
         await hook(app)
     dispatcher.start()
     try:
         yield
     finally:
+        await app.state.ingest.stop()
         await dispatcher.stop()
         for hook in app.state.shutdown_hooks:
             await hook(app)

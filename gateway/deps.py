@@ -72,11 +72,14 @@ async def _from_cookie(request: Request, session: AsyncSession) -> Principal | N
     return Principal(actor, frozenset(staff.scopes_for(user)), user.id, via_cookie=True)
 
 
-async def current_principal(request: Request, session: Session) -> Principal:
-    header = request.headers.get("authorization")
-    if header:
-        return await _from_bearer(session, header)
-    principal = await _from_cookie(request, session)
+async def current_principal(request: Request) -> Principal:
+    # Its own short transaction: the key's last_used_at write must not hold SQLite's write
+    # lock while the route waits on another writer (the ingest writer).
+    async with get_database(request).uow() as session:
+        header = request.headers.get("authorization")
+        if header:
+            return await _from_bearer(session, header)
+        principal = await _from_cookie(request, session)
     if principal is None:
         raise Unauthorized("sign in or send 'Authorization: Bearer <api key>'")
     return principal

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from sqlalchemy import JSON, DateTime, MetaData, event
@@ -55,7 +58,10 @@ class Base(DeclarativeBase):
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
-    # WAL lets readers run beside the writer; NORMAL sync is durable across process crashes.
+    # We emit BEGIN ourselves (below), so SAVEPOINTs work: the driver's implicit transactions
+    # would otherwise interfere. WAL lets readers run beside the writer; NORMAL sync is durable
+    # across process crashes.
+    dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
@@ -68,10 +74,18 @@ def make_engine(url: str, **kwargs) -> AsyncEngine:
     if url.startswith("sqlite"):
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        # IMMEDIATE: take the write lock at the start, so a transaction that read first never
+        # fails to upgrade later (SQLITE_BUSY_SNAPSHOT is not retried by busy_timeout).
+        event.listen(
+            engine.sync_engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE")
+        )
         return engine
     kwargs.setdefault("pool_size", 20)
     kwargs.setdefault("max_overflow", 20)
     return create_async_engine(url, pool_pre_ping=True, **kwargs)
+
+
+_current: ContextVar[AsyncSession | None] = ContextVar("current_session", default=None)
 
 
 class Database:
@@ -83,23 +97,30 @@ class Database:
 
     def __init__(self, url: str, **engine_kwargs):
         self.url = url
+        self.is_sqlite = url.startswith("sqlite")
         self.engine = make_engine(url, **engine_kwargs)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self.on_commit: list[Callable[[], None]] = []
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.url.startswith("sqlite")
+        # SQLite has one writer at a time: queue for it here (fair, no busy-wait in threads).
+        self._write_lock = asyncio.Lock() if self.is_sqlite else contextlib.nullcontext()
 
     @asynccontextmanager
     async def uow(self) -> AsyncIterator[AsyncSession]:
-        async with self.sessions() as session:
+        """One transaction. Inside another uow of the same task it joins the outer one."""
+        outer = _current.get()
+        if outer is not None and outer.bind is self.engine:
+            yield outer
+            return
+        async with self._write_lock, self.sessions() as session:
+            token = _current.set(session)
             try:
                 yield session
                 await session.commit()
             except BaseException:
                 await session.rollback()
                 raise
+            finally:
+                _current.reset(token)
         if session.info.pop("events_written", False):
             for callback in self.on_commit:
                 callback()

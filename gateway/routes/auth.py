@@ -42,7 +42,7 @@ async def logout(request: Request):
 
 @router.get("/me", response_model=SessionRead)
 async def me(request: Request, session: Session):
-    principal = await current_principal(request, session)
+    principal = await current_principal(request)
     if principal.user_id is None:
         raise HTTPException(400, "an API key has no user session")
     user = await staff.get_user(session, user_id=principal.user_id)

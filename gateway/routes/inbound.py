@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from channels.base import Identity, InboundMessage
-from gateway.deps import Session, TicketsWrite
+from gateway.deps import TicketsWrite
 from store.errors import Invalid
-from store.tickets.ingest import ingest
 from store.tickets.schemas import InboundCreate, IngestRead
 
 router = APIRouter(prefix="/api/v1/inbound", tags=["inbound"])
@@ -32,13 +31,14 @@ def to_inbound(data: InboundCreate) -> InboundMessage:
 
 
 @router.post("", response_model=IngestRead, status_code=201)
-async def inbound(data: InboundCreate, session: Session, who: TicketsWrite, response: Response):
-    result = await ingest(session, inbound=to_inbound(data))
+async def inbound(data: InboundCreate, request: Request, who: TicketsWrite, response: Response):
+    """Answers once the message is committed; a repeated external_id answers 200, not 201."""
+    result = await request.app.state.ingest.submit(to_inbound(data))
     if result.duplicate:
         response.status_code = 200
     return IngestRead(
-        ticket_id=result.ticket.id,
-        message_id=result.message.id,
+        ticket_id=result.ticket_id,
+        message_id=result.message_id,
         duplicate=result.duplicate,
         created_ticket=result.created_ticket,
     )

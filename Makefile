@@ -1,0 +1,35 @@
+# Two commands matter: `make run` (gateway on embedded defaults) and `make test` (whole suite).
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTHON ?= python3
+
+.PHONY: run test install widget lint bench clean
+
+run: install
+	$(VENV)/bin/autocrm demo
+	$(VENV)/bin/autocrm serve --host $${HOST:-127.0.0.1} --port $${PORT:-8000}
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+widget:
+	@if command -v npm >/dev/null; then cd widget && npm ci --no-audit --no-fund && npm run build; \
+	else echo "npm not found: the chat widget is not built (browser tests will fail)"; fi
+
+test: install widget
+	$(PY) -m ruff check .
+	$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+lint: install
+	$(PY) -m ruff check . && $(PY) -m ruff format --check .
+
+bench: install
+	$(PY) bench/ingest.py
+
+clean:
+	rm -rf $(VENV) var widget/node_modules widget/dist test-artifacts

@@ -1,0 +1,104 @@
+"""Group commit for inbound messages: one writer task, many messages per transaction.
+
+Every channel hands its InboundMessage to `submit`, which resolves once the message is
+committed (accept = durable). Serialising ingest in one task also removes races between two
+first messages of the same new contact; a savepoint per message keeps one bad message from
+failing its batch, and a retry absorbs a race with another process (unique constraints).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+
+from channels.base import InboundMessage
+from store.db import Database
+from store.tickets.ingest import ingest
+
+log = logging.getLogger(__name__)
+MAX_BATCH = 256
+
+
+@dataclass(frozen=True)
+class Ingested:
+    ticket_id: int
+    ticket_number: int
+    message_id: int
+    duplicate: bool
+    created_ticket: bool
+
+
+class IngestWriter:
+    def __init__(self, db: Database):
+        self.db = db
+        self._queue: asyncio.Queue[tuple[InboundMessage, asyncio.Future]] = asyncio.Queue()
+        self._task: asyncio.Task | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._loop(), name="ingest-writer")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def submit(self, inbound: InboundMessage) -> Ingested:
+        if self._task is None or self._task.done():
+            return await self._write_one(inbound)  # no writer running (CLI, jobs): direct
+        future = asyncio.get_running_loop().create_future()
+        await self._queue.put((inbound, future))
+        return await future
+
+    async def _write_one(self, inbound: InboundMessage) -> Ingested:
+        async with self.db.uow() as session:
+            return await self._ingest(session, inbound)
+
+    async def _ingest(self, session, inbound: InboundMessage) -> Ingested:
+        for attempt in (1, 2):
+            try:
+                async with session.begin_nested():
+                    r = await ingest(session, inbound=inbound)
+                    return Ingested(
+                        r.ticket.id,
+                        r.ticket.number or r.ticket.id,
+                        r.message.id,
+                        r.duplicate,
+                        r.created_ticket,
+                    )
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def _loop(self) -> None:
+        while True:
+            batch = [await self._queue.get()]
+            while len(batch) < MAX_BATCH and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            try:
+                await self._write_batch(batch)
+            except Exception as exc:  # the commit itself failed: every waiter learns it
+                log.exception("ingest batch of %d failed", len(batch))
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+
+    async def _write_batch(self, batch) -> None:
+        results: list[tuple[asyncio.Future, Ingested | Exception]] = []
+        async with self.db.uow() as session:
+            for inbound, future in batch:
+                try:
+                    results.append((future, await self._ingest(session, inbound)))
+                except Exception as exc:
+                    results.append((future, exc))
+        # Only after the commit: acknowledging earlier would break accept = durable.
+        for future, outcome in results:
+            if future.done():
+                continue
+            if isinstance(outcome, Exception):
+                future.set_exception(outcome)
+            else:
+                future.set_result(outcome)
