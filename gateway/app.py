@@ -22,9 +22,11 @@ from store.migrate import pending, upgrade
 
 log = logging.getLogger(__name__)
 
-# Modules that register jobs, channels or routes when imported; optional ones may be absent.
+# Modules that register jobs and channels when imported.
 MODULES = ["gateway.send"]
-OPTIONAL_MODULES: list[str] = []
+# Channel and agent modules: each registers itself on import and may expose a `router`
+# (provider webhooks) and `startup(app)` / `shutdown(app)` hooks (pollers). One line per module.
+PLUGINS: list[str] = []
 ROUTERS = [auth, tickets, inbound, contacts, staff, config, webhooks, channels]
 
 
@@ -32,14 +34,10 @@ class NotMigrated(RuntimeError):
     pass
 
 
-def load_modules() -> None:
+def load_modules() -> list:
     for name in MODULES:
         importlib.import_module(name)
-    for name in OPTIONAL_MODULES:
-        try:
-            importlib.import_module(name)
-        except ImportError as exc:
-            log.warning("module %s not loaded: %s", name, exc)
+    return [importlib.import_module(name) for name in PLUGINS]
 
 
 async def prepare_database(db: Database) -> None:
@@ -91,7 +89,7 @@ async def lifespan(app: FastAPI):
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    load_modules()
+    plugins = load_modules()
     app = FastAPI(
         title="AutoCRM",
         version="0.1.0",
@@ -111,8 +109,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_age=14 * 24 * 3600,
     )
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
-    for module in ROUTERS:
+    for module in ROUTERS + [p for p in plugins if hasattr(p, "router")]:
         app.include_router(module.router)
+    for plugin in plugins:
+        if hasattr(plugin, "startup"):
+            app.state.startup_hooks.append(plugin.startup)
+        if hasattr(plugin, "shutdown"):
+            app.state.shutdown_hooks.append(plugin.shutdown)
 
     @app.get("/healthz", tags=["meta"])
     async def healthz():
