@@ -84,11 +84,18 @@ class Dispatcher:
         finally:
             self._slots.release()
 
-    async def drain(self, rounds: int = 50) -> None:
-        """Run until nothing is due or running (tests and the CLI use this)."""
-        for _ in range(rounds):
-            busy = await self.tick()
+    async def drain(self, timeout: float = 30.0) -> None:
+        """Run until no event is undispatched and no delivery is due or running (tests, CLI).
+
+        Deliveries waiting for a later retry are left alone; the background loop may be
+        working at the same time, so completion is judged from the database.
+        """
+        deadline = asyncio.get_running_loop().time() + timeout
+        while asyncio.get_running_loop().time() < deadline:
+            await self.tick()
             if self._running:
                 await asyncio.gather(*list(self._running), return_exceptions=True)
-            elif not busy:
-                return
+            async with self.ctx.db.uow() as session:
+                if not await outbox.outstanding(session):
+                    return
+            await asyncio.sleep(0.01)

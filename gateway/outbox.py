@@ -102,6 +102,21 @@ class PermanentFailure(Exception):
     """Retrying cannot help (e.g. a job whose target was deleted)."""
 
 
+async def outstanding(session: AsyncSession) -> bool:
+    """Is anything undispatched, due now, or running?"""
+    now = utcnow()
+    event = await session.scalar(select(Event.id).where(Event.dispatched_at.is_(None)).limit(1))
+    busy = await session.scalar(
+        select(Delivery.id)
+        .where(or_(
+            (Delivery.status == "pending") & (Delivery.next_attempt_at <= now),
+            Delivery.status == "running",
+        ))
+        .limit(1)
+    )
+    return event is not None or busy is not None
+
+
 def backoff(settings, attempts: int, hint: float | None = None) -> float:
     return max(hint or 0.0, settings.job_backoff_base**attempts)
 
@@ -136,7 +151,7 @@ async def _record(
 
 async def _track_webhook(session: AsyncSession, row: Delivery, *, ok: bool, settings) -> None:
     hook = await session.get(Webhook, row.webhook_id)
-    if hook is None:
+    if hook is None or not hook.active:  # keep the count and reason it was disabled with
         return
     hook.consecutive_failures = 0 if ok else hook.consecutive_failures + 1
     if hook.consecutive_failures >= settings.webhook_disable_after:
@@ -157,6 +172,8 @@ async def run_delivery(ctx: jobs.JobContext, delivery_id: int) -> None:
         if kind == "webhook":
             if hook is None:
                 raise PermanentFailure("webhook was deleted")
+            if not hook.active:  # disabled (by an admin or by failures): stop sending to it
+                raise PermanentFailure("webhook is disabled; delivery dropped")
             code = await post_webhook(ctx, hook.url, hook.secret, delivery_id, args)
         else:
             await jobs.run(target, ctx, args)

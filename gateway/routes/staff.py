@@ -8,7 +8,7 @@ from typing import Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-from gateway.deps import Admin, Session, TicketsRead
+from gateway.deps import Admin, Session, TicketsRead, forget_api_keys
 from store.staff import service as staff
 
 router = APIRouter(prefix="/api/v1", tags=["staff"])
@@ -146,4 +146,6 @@ async def create_api_key(data: ApiKeyCreate, session: Session, who: Admin):
 
 @router.delete("/api-keys/{key_id}", response_model=ApiKeyRead)
 async def revoke_api_key(key_id: int, session: Session, who: Admin):
-    return await staff.revoke_api_key(session, key_id=key_id)
+    row = await staff.revoke_api_key(session, key_id=key_id)
+    forget_api_keys()
+    return row
