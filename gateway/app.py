@@ -26,7 +26,10 @@ log = logging.getLogger(__name__)
 MODULES = ["gateway.send"]
 # Channel and agent modules: each registers itself on import and may expose a `router`
 # (provider webhooks) and `startup(app)` / `shutdown(app)` hooks (pollers). One line per module.
-PLUGINS: list[str] = []
+PLUGINS: list[str] = [
+    "gateway.realtime",
+    "gateway.widget_routes",
+]
 ROUTERS = [auth, tickets, inbound, contacts, staff, config, webhooks, channels]
 
 
@@ -108,10 +111,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         https_only=settings.cookie_secure,
         max_age=14 * 24 * 3600,
     )
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    # The widget upload route enforces its own (attachment-sized) limit while reading.
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        exempt_prefixes=("/widget/api/uploads",),
+    )
     for module in ROUTERS + [p for p in plugins if hasattr(p, "router")]:
         app.include_router(module.router)
     for plugin in plugins:
+        if hasattr(plugin, "install"):  # e.g. mounts a sub-application (socket.io)
+            plugin.install(app)
         if hasattr(plugin, "startup"):
             app.state.startup_hooks.append(plugin.startup)
         if hasattr(plugin, "shutdown"):

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import json
 
+from starlette.exceptions import HTTPException
 
-class BodyTooLarge(Exception):
-    pass
+
+class BodyTooLarge(HTTPException):
+    """An HTTPException, so FastAPI's body reader re-raises it (as a 413) instead of turning
+    it into "400 There was an error parsing the body" when the body streams in chunked."""
+
+    def __init__(self, max_bytes: int):
+        super().__init__(413, f"request body is over the {max_bytes}-byte limit")
 
 
 class BodyLimitMiddleware:
@@ -28,7 +34,7 @@ class BodyLimitMiddleware:
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > self.max_bytes:
-                raise BodyTooLarge
+                raise BodyTooLarge(self.max_bytes)
             return message
 
         try:

@@ -1,0 +1,149 @@
+"""Intent evaluation harness: fit on TRAIN examples, run TEST through `decide`, report metrics."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from agent_graph.decision import BotThresholds, decide
+from agent_graph.embeddings import CachedEmbedder, Embedder, OnnxMiniLM
+from agent_graph.intent_model import Example, IntentModel
+
+OOS = "oos"
+
+
+def load_jsonl(path: str | Path) -> list[dict]:
+    with open(path, encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def _subset(train: list[dict], test: list[dict], max_labels: int | None, per_label: int | None):
+    """Keep the first `max_labels` labels (sorted) and up to `per_label` train rows each."""
+    labels = sorted({r["label"] for r in train} - {OOS})
+    keep = set(labels[:max_labels] if max_labels else labels)
+    seen: dict[str, int] = {}
+    small_train = []
+    for row in train:
+        if row["label"] in keep and seen.get(row["label"], 0) < (per_label or len(train)):
+            seen[row["label"]] = seen.get(row["label"], 0) + 1
+            small_train.append(row)
+    small_test = [r for r in test if r["label"] in keep or r["label"] == OOS]
+    return small_train, small_test
+
+
+def _metrics(rows: list[tuple[str, str, str | None]], millis: list[float]) -> dict:
+    """rows: (gold label, action, answered label)."""
+    in_scope = [r for r in rows if r[0] != OOS]
+    oos = [r for r in rows if r[0] == OOS]
+    answered = [r for r in rows if r[1] == "answer"]
+    right = [r for r in answered if r[2] == r[0]]
+    ms = np.array(millis or [0.0])
+    return {
+        "n_test": len(rows),
+        "answered": len(answered),
+        "clarified": sum(r[1] == "clarify" for r in rows),
+        "escalated": sum(r[1] == "escalate" for r in rows),
+        "auto_resolution_rate": round(len(right) / max(len(in_scope), 1), 4),
+        "precision": round(len(right) / max(len(answered), 1), 4),
+        "oos_escalation_recall": (
+            round(sum(r[1] != "answer" for r in oos) / len(oos), 4) if oos else None
+        ),
+        "p50_ms": round(float(np.percentile(ms, 50)), 2),
+        "p99_ms": round(float(np.percentile(ms, 99)), 2),
+    }
+
+
+def run_intent_eval(
+    train_path: str | Path,
+    test_path: str | Path,
+    *,
+    embedder: Embedder | None = None,
+    cache_dir: str | Path | None = None,
+    thresholds: BotThresholds | None = None,
+    max_labels: int | None = None,
+    max_train_per_label: int | None = None,
+) -> dict:
+    """Metrics dict for one train/test pair; each test text takes the production decide path.
+
+    Training texts are embedded through the on-disk cache; test texts go through the bare
+    embedder inside the timed section, so p50/p99 include a real embedding call.
+    """
+    model_embedder = embedder or OnnxMiniLM()
+    train, test = _subset(
+        load_jsonl(train_path), load_jsonl(test_path), max_labels, max_train_per_label
+    )
+    fit_embedder = CachedEmbedder(model_embedder, cache_dir) if cache_dir else model_embedder
+    started = time.perf_counter()
+    fit_embedder.embed([r["text"] for r in train])
+    embed_s = time.perf_counter() - started
+    model = IntentModel(fit_embedder)
+    examples = [Example(i, r["text"], r["label"]) for i, r in enumerate(train)]
+    started = time.perf_counter()
+    model.fit(examples)
+    fit_s = time.perf_counter() - started
+    model_embedder.embed(["warm up"])  # first call loads the ONNX session: not a decision cost
+    rows, millis = _decide_all(model, model_embedder, test, thresholds)
+    out = _metrics(rows, millis)
+    out.update(
+        n_train=len(train),
+        n_labels=len(model.labels),
+        embed_train_s=round(embed_s, 2),
+        fit_s=round(fit_s, 2),
+        fit_iterations=model.last_fit.get("iterations"),
+    )
+    return out
+
+
+def _decide_all(model: IntentModel, embedder: Embedder, test: list[dict], thresholds):
+    rows, millis = [], []
+    for row in test:
+        started = time.perf_counter()
+        vec = embedder.embed([row["text"]])
+        decision = decide(model.predict([row["text"]], vectors=vec)[0], (), thresholds)
+        millis.append((time.perf_counter() - started) * 1000)
+        rows.append((row["label"], decision.action, decision.label))
+    return rows, millis
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("AUTOCRM_CACHE_DIR") or Path.home() / ".cache" / "autocrm"
+    return Path(base) / "embeddings"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`autocrm eval intents --train T --test T`: prints one JSON line last."""
+    p = argparse.ArgumentParser(prog="autocrm eval intents", description=main.__doc__)
+    p.add_argument("--train", required=True, help="JSONL of {text, label}")
+    p.add_argument("--test", required=True, help="JSONL of {text, label}; label 'oos' = off-topic")
+    p.add_argument("--cache-dir", default=None, help="embedding cache (default ~/.cache/autocrm)")
+    p.add_argument("--thresholds", default=None, help="JSON file of BotThresholds fields")
+    p.add_argument("--max-labels", type=int, default=None, help="evaluate a subset of labels")
+    p.add_argument("--max-train-per-label", type=int, default=None)
+    args = p.parse_args(argv)
+    thresholds = (
+        BotThresholds.model_validate_json(Path(args.thresholds).read_text())
+        if args.thresholds
+        else None
+    )
+    result = run_intent_eval(
+        args.train,
+        args.test,
+        cache_dir=args.cache_dir or default_cache_dir(),
+        thresholds=thresholds,
+        max_labels=args.max_labels,
+        max_train_per_label=args.max_train_per_label,
+    )
+    print(f"train={args.train} test={args.test}", file=sys.stderr)
+    print(json.dumps(result, separators=(",", ":")), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,69 @@
+"""Word and character n-gram TF-IDF features (sparse, L2-normalised rows) for short texts."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+_WORD = re.compile(r"[a-z0-9']+")
+CHAR_SIZES = (3, 4, 5)
+
+
+def ngrams(text: str) -> list[str]:
+    """Words, word bigrams and char 3-5-grams over the lower-cased word sequence.
+
+    Char n-grams catch typos and inflections ("refund"/"refunded") that the embedding may blur;
+    word bigrams catch short decisive phrases ("top up", "pin blocked").
+    """
+    words = _WORD.findall(text.lower())
+    grams = ["w:" + w for w in words]
+    grams += [f"b:{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+    padded = " " + " ".join(words) + " "
+    for n in CHAR_SIZES:
+        grams += ["c:" + padded[i : i + n] for i in range(len(padded) - n + 1)]
+    return grams
+
+
+class Tfidf:
+    """Sublinear-tf TF-IDF over `ngrams`; a gram must occur in >= `min_df` texts to count."""
+
+    def __init__(self, *, min_df: int = 2) -> None:
+        self.min_df = min_df
+        self.vocab: dict[str, int] = {}
+        self.idf = np.zeros(0, dtype=np.float32)
+
+    @property
+    def dim(self) -> int:
+        return len(self.vocab)
+
+    def fit(self, texts: Sequence[str]) -> Tfidf:
+        df: Counter[str] = Counter()
+        for text in texts:
+            df.update(set(ngrams(text)))
+        kept = [g for g, c in df.items() if c >= self.min_df]
+        self.vocab = {g: i for i, g in enumerate(kept)}
+        n = len(texts)
+        self.idf = np.array([math.log((1 + n) / (1 + df[g])) + 1 for g in kept], dtype=np.float32)
+        return self
+
+    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        indices: list[int] = []
+        data: list[float] = []
+        indptr = [0]
+        for text in texts:
+            counts = Counter(j for g in ngrams(text) if (j := self.vocab.get(g)) is not None)
+            cols = list(counts)
+            vals = np.array([(1 + math.log(counts[j])) * self.idf[j] for j in cols], np.float32)
+            norm = float(np.linalg.norm(vals)) or 1.0
+            indices += cols
+            data += (vals / norm).tolist()
+            indptr.append(len(indices))
+        return sp.csr_matrix(
+            (np.array(data, np.float32), np.array(indices, np.int32), np.array(indptr, np.int64)),
+            shape=(len(texts), self.dim),
+        )

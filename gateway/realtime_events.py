@@ -1,0 +1,117 @@
+"""What the widget sees of a conversation: committed events as widget events, live and replayed.
+
+The sequence number of a widget event is the outbox event id: ids are global and increasing,
+so `id > last_seq` over the conversation's tickets is exactly what a reconnecting client missed,
+and it comes from the database, so it survives restarts and works across gateway processes.
+Notes and staff-only changes never become widget events.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from channels.webchat import NAME as WEBCHAT
+from store.outbox.models import Event
+from store.tickets.models import Message, Ticket
+
+WIDGET_TYPES = ("message.received", "message.queued")
+MAX_REPLAY = 1_000
+
+
+def message_json(message: Message, *, author_name: str | None, attachment_url) -> dict[str, Any]:
+    return {
+        "id": message.id,
+        "client_id": message.client_id,
+        "direction": message.direction,
+        "author_kind": message.author_kind,
+        "author_name": author_name if message.direction == "out" else None,
+        "text": message.text,
+        "attachments": [
+            {
+                "id": a.id,
+                "filename": a.filename,
+                "url": attachment_url(a),
+                "content_type": a.content_type,
+                "size": a.size,
+            }
+            for a in message.attachments
+        ],
+        "created_at": message.created_at.isoformat(),
+    }
+
+
+def widget_event(event_id: int, message: Message, actor_name: str, attachment_url) -> dict:
+    body = message_json(message, author_name=actor_name or None, attachment_url=attachment_url)
+    return {"seq": event_id, "type": "message", "message": body}
+
+
+async def conversation_of(session: AsyncSession, ticket_id: int) -> str | None:
+    """The widget conversation a ticket belongs to (None for other channels)."""
+    ticket = await session.get(Ticket, ticket_id)
+    if ticket is None or ticket.channel != WEBCHAT:
+        return None
+    return ticket.thread_key
+
+
+async def latest_ticket(session: AsyncSession, conversation_id: str) -> int | None:
+    return await session.scalar(
+        select(Ticket.id)
+        .where(Ticket.channel == WEBCHAT, Ticket.thread_key == conversation_id)
+        .order_by(Ticket.id.desc())
+        .limit(1)
+    )
+
+
+async def replay(
+    session: AsyncSession, conversation_id: str, last_seq: int, attachment_url
+) -> list[dict]:
+    """The conversation's widget events after `last_seq`, oldest first."""
+    tickets = select(Ticket.id).where(
+        Ticket.channel == WEBCHAT, Ticket.thread_key == conversation_id
+    )
+    rows = list(
+        await session.scalars(
+            select(Event)
+            .where(
+                Event.ticket_id.in_(tickets),
+                Event.type.in_(WIDGET_TYPES),
+                Event.id > last_seq,
+            )
+            .order_by(Event.id)
+            .limit(MAX_REPLAY)
+        )
+    )
+    ids = [row.payload["message_id"] for row in rows]
+    messages = {m.id: m for m in await session.scalars(select(Message).where(Message.id.in_(ids)))}
+    return [
+        widget_event(row.id, messages[row.payload["message_id"]], row.actor_name, attachment_url)
+        for row in rows
+        if row.payload["message_id"] in messages
+    ]
+
+
+async def received_seq(session: AsyncSession, ticket_id: int, message_id: int) -> int | None:
+    """The event id that recorded this inbound message (the ack's seq)."""
+    rows = await session.execute(
+        select(Event.id, Event.payload)
+        .where(Event.ticket_id == ticket_id, Event.type == "message.received")
+        .order_by(Event.id.desc())
+    )
+    for event_id, payload in rows:
+        if payload.get("message_id") == message_id:
+            return event_id
+    return None
+
+
+async def live_widget_event(session: AsyncSession, event: dict, attachment_url):
+    """(conversation id, widget event) for a committed outbox event, or None if not for it."""
+    if event["type"] not in WIDGET_TYPES or event["payload"].get("channel") != WEBCHAT:
+        return None
+    conversation = await conversation_of(session, event["ticket_id"])
+    message = await session.get(Message, event["payload"]["message_id"])
+    if conversation is None or message is None:
+        return None
+    return conversation, widget_event(event["id"], message, event["actor"]["name"], attachment_url)

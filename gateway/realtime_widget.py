@@ -1,0 +1,194 @@
+"""The /widget socket.io namespace: customers connect, write, type and leave an email.
+
+Connect checks the widget key, the embedding origin and any host-site identity claim, then
+(after the handler returns, as the client expects) sends `session` with the events it missed.
+A message is acknowledged only once committed; its client id makes a resend harmless.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+
+import socketio
+from pydantic import BaseModel, Field, ValidationError
+
+from channels.base import Identity, VerifyError
+from channels.webchat import (
+    NAME,
+    Visitor,
+    WidgetConfig,
+    new_visitor,
+    parse,
+    read_visitor,
+    sign_visitor,
+    verify_user,
+)
+from gateway import realtime_events as events
+from gateway.widget_routes import uploaded_attachments
+from store.config import accounts
+from store.contacts import service as contacts
+from store.errors import Conflict
+
+Refused = socketio.exceptions.ConnectionRefusedError
+
+
+class MessageIn(BaseModel):
+    client_id: str = Field(min_length=1, max_length=100)
+    text: str = Field(default="", max_length=100_000)
+    attachment_ids: list[str] = Field(default_factory=list, max_length=10)
+
+
+@dataclass
+class Connection:
+    """What this process remembers about one socket (sockets are pinned to their process)."""
+
+    visitor: Visitor
+    config: WidgetConfig
+    tokens: float
+    refilled: float = field(default_factory=time.monotonic)
+    ticket_id: int | None = None
+
+    def take(self) -> bool:
+        """Token bucket: a burst of `rate_burst`, refilled at `rate_per_minute`."""
+        now = time.monotonic()
+        rate = self.config.rate_per_minute / 60
+        self.tokens = min(self.config.rate_burst, self.tokens + (now - self.refilled) * rate)
+        self.refilled = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
+def _error(code: str, message: str) -> dict:
+    return {"ok": False, "error": {"code": code, "message": message}}
+
+
+class WidgetNamespace(socketio.AsyncNamespace):
+    def __init__(self, app, realtime) -> None:
+        super().__init__("/widget")
+        self.app = app
+        self.realtime = realtime
+        self.connections: dict[str, Connection] = {}
+
+    @property
+    def secret(self) -> str:
+        return self.app.state.settings.secret
+
+    async def _account(self, widget_key) -> tuple[int, WidgetConfig]:
+        async with self.app.state.db.uow() as session:
+            row = await accounts.get_by_address(session, channel=NAME, address=str(widget_key))
+            if row is None or not row.active:
+                raise Refused("This chat is not enabled for this site.")
+            return row.id, WidgetConfig.model_validate({**row.config, **row.secrets})
+
+    async def on_connect(self, sid, environ, auth):
+        auth = auth if isinstance(auth, dict) else {}
+        account_id, config = await self._account(auth.get("widget_key"))
+        origin = environ.get("HTTP_ORIGIN")
+        if config.allowed_origins and origin not in config.allowed_origins:
+            raise Refused("This site is not allowed to use this chat.")
+        secret = config.secret.get_secret_value() if config.secret else None
+        try:
+            user_id = verify_user(secret, auth.get("user_id"), auth.get("user_hash"))
+        except VerifyError as exc:
+            raise Refused(f"Your identity could not be verified ({exc}).") from None
+        visitor = read_visitor(self.secret, auth.get("visitor_token"))
+        if visitor is None or visitor.account_id != account_id or visitor.user_id != user_id:
+            visitor = new_visitor(account_id, user_id)  # a new or another customer: fresh start
+        self.connections[sid] = Connection(visitor, config, tokens=config.rate_burst)
+        await self.enter_room(sid, visitor.conversation_id)
+        last_seq = auth.get("last_seq")
+        last_seq = last_seq if isinstance(last_seq, int) and last_seq > 0 else 0
+        asyncio.get_running_loop().create_task(self._send_session(sid, last_seq))
+
+    async def _send_session(self, sid: str, last_seq: int) -> None:
+        conn = self.connections.get(sid)
+        if conn is None:
+            return
+        conversation = conn.visitor.conversation_id
+        async with self.app.state.db.uow() as session:
+            history = await events.replay(session, conversation, last_seq, self.realtime.file_url)
+            conn.ticket_id = await events.latest_ticket(session, conversation)
+        payload = {
+            "visitor_token": sign_visitor(self.secret, conn.visitor),
+            "conversation_id": conversation,
+            "agents_online": self.realtime.agents_online(),
+            "history": history,
+        }
+        await self.emit("session", payload, to=sid)
+
+    def on_disconnect(self, sid, reason=None):
+        self.connections.pop(sid, None)
+
+    async def on_message(self, sid, data):
+        conn = self.connections.get(sid)
+        refusal = self._check(conn, data)
+        if refusal is None:
+            try:
+                return await self._commit(conn, MessageIn.model_validate(data))
+            except ValueError as exc:
+                refusal = _error("invalid_attachment", str(exc))
+        await self.emit("error", refusal["error"], to=sid)
+        return refusal
+
+    def _check(self, conn: Connection | None, data) -> dict | None:
+        if conn is None:
+            return _error("not_connected", "Reconnect and try again.")
+        try:
+            message = MessageIn.model_validate(data)
+        except ValidationError:
+            return _error("invalid", "A message needs a client_id and some text.")
+        if len(message.text) > conn.config.max_text:
+            limit = conn.config.max_text
+            return _error("too_long", f"Messages can be at most {limit} characters long.")
+        if not message.text.strip() and not message.attachment_ids:
+            return _error("empty", "Write something or attach a file.")
+        if not conn.take():
+            return _error("rate_limited", "You are sending messages too fast; wait a moment.")
+        return None
+
+    async def _commit(self, conn: Connection, message: MessageIn) -> dict:
+        attachments = uploaded_attachments(self.secret, conn.visitor, message.attachment_ids)
+        inbound = parse(conn.visitor, message.client_id, message.text, attachments)
+        done = await self.app.state.ingest.submit(inbound)  # resolves after the commit
+        conn.ticket_id = done.ticket_id
+        async with self.app.state.db.uow() as session:
+            seq = await events.received_seq(session, done.ticket_id, done.message_id)
+            row = await session.get(events.Message, done.message_id)
+            body = events.message_json(row, author_name=None, attachment_url=self.realtime.file_url)
+        return {"ok": True, "message": body, "seq": seq}
+
+    async def on_typing(self, sid, data):
+        conn = self.connections.get(sid)
+        if conn is None or conn.ticket_id is None or not isinstance(data, dict):
+            return
+        typing = {
+            "type": "typing",
+            "ticket_id": conn.ticket_id,
+            "author_kind": "customer",
+            "typing": bool(data.get("typing")),
+        }
+        await self.realtime.to_console(conn.ticket_id, "event", typing)
+
+    async def on_contact(self, sid, data):
+        conn = self.connections.get(sid)
+        email = str((data or {}).get("email") or "").strip()
+        if conn is None or "@" not in email or len(email) > 300:
+            return _error("invalid", "That email address looks wrong.")
+        visitor = conn.visitor
+        sender = (
+            Identity("user", visitor.user_id) if visitor.user_id else Identity("widget", visitor.id)
+        )
+        async with self.app.state.db.uow() as session:
+            contact = await contacts.resolve(session, identity=sender)
+            if data.get("name") and not contact.name:
+                contact.name = str(data["name"])[:200]
+            try:
+                await contacts.add_identity(session, contact=contact, kind="email", value=email)
+            except Conflict:
+                # The address is another contact's: it stays there; the reply still reaches it.
+                return {"ok": True}
+        return {"ok": True}

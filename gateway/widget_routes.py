@@ -1,0 +1,131 @@
+"""Widget HTTP side: /widget.js, the /demo page, attachment uploads and downloads (with CORS).
+
+Uploads are stored content-addressed at once and named by a signed token (visitor, sha256, name,
+type, size); the message that cites them turns them into attachment rows. Download links are
+signed too, so no session is needed to fetch a file from another origin, and ids cannot be guessed.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+from fastapi import APIRouter, Request, UploadFile
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from channels.base import Attachment
+from channels.webchat import ALLOWED_UPLOAD_TYPES, NAME, Visitor, read_visitor
+from store import files
+from store.config import accounts
+
+router = APIRouter(tags=["widget"])
+WIDGET_JS = Path(__file__).resolve().parents[1] / "widget" / "dist" / "widget.js"
+# The host page is another origin and sends no cookies: a wildcard origin is safe here.
+CORS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "POST, GET, OPTIONS",
+    "Access-Control-Allow-Headers": "X-Visitor-Token, Content-Type",
+    "Access-Control-Max-Age": "600",
+}
+
+
+def _signer(request_or_secret, salt: str) -> URLSafeSerializer:
+    secret = request_or_secret
+    if isinstance(request_or_secret, Request):
+        secret = request_or_secret.app.state.settings.secret
+    return URLSafeSerializer(secret, salt=f"autocrm.webchat.{salt}")
+
+
+def file_url(secret: str, sha256: str, filename: str, content_type: str) -> str:
+    token = _signer(secret, "file").dumps([sha256, filename, content_type])
+    return f"/widget/api/files/{token}"
+
+
+def uploaded_attachments(secret: str, visitor: Visitor, upload_ids: list) -> list[Attachment]:
+    """The files a visitor uploaded, by the ids the upload route gave them; raises ValueError."""
+    out = []
+    for upload_id in upload_ids:
+        try:
+            owner, sha, name, ctype, _ = _signer(secret, "upload").loads(str(upload_id))
+        except (BadSignature, ValueError) as exc:
+            raise ValueError("unknown attachment id") from exc
+        if owner != visitor.id:
+            raise ValueError("that attachment belongs to another visitor")
+        out.append(Attachment(filename=name, content_type=ctype, data=files.read(sha)))
+    return out
+
+
+@router.get("/widget.js", include_in_schema=False)
+async def widget_js() -> Response:
+    if not WIDGET_JS.exists():
+        return Response(
+            "// widget not built: run `cd widget && npm ci && npm run build`\n",
+            status_code=404,
+            media_type="application/javascript",
+        )
+    return FileResponse(WIDGET_JS, media_type="application/javascript")
+
+
+@router.get("/demo", include_in_schema=False)
+async def demo(request: Request, key: str | None = None) -> HTMLResponse:
+    async with request.app.state.db.uow() as session:
+        if key is None:
+            rows = await accounts.list_accounts(session, channel=NAME, active_only=True)
+            key = rows[0].address if rows else None
+    if not key:
+        return HTMLResponse(
+            "<p>No web chat widget yet: create a 'webchat' channel account first.</p>", 404
+        )
+    page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>AutoCRM widget demo</title></head><body>
+<h1>AutoCRM chat demo</h1><p>Open the chat in the corner and write to us.</p>
+<script src="/widget.js" data-widget-key="{html.escape(key)}" async></script>
+</body></html>"""
+    return HTMLResponse(page)
+
+
+@router.options("/widget/api/uploads", include_in_schema=False)
+async def upload_preflight() -> Response:
+    return Response(status_code=204, headers=CORS)
+
+
+def _refuse(status: int, detail: str) -> JSONResponse:
+    return JSONResponse({"detail": detail}, status_code=status, headers=CORS)
+
+
+@router.post("/widget/api/uploads")
+async def upload(request: Request, file: UploadFile) -> JSONResponse:
+    settings = request.app.state.settings
+    visitor = read_visitor(settings.secret, request.headers.get("x-visitor-token"))
+    if visitor is None:
+        return _refuse(403, "unknown visitor: open the chat first")
+    ctype = (file.content_type or "").split(";")[0].strip().lower()
+    if not ctype.startswith(ALLOWED_UPLOAD_TYPES):
+        return _refuse(415, "only images, PDF and plain text files can be sent")
+    data = await file.read(settings.max_attachment_bytes + 1)
+    if len(data) > settings.max_attachment_bytes:
+        return _refuse(413, f"file is over the {settings.max_attachment_bytes}-byte limit")
+    sha = files.put(data)
+    name = (file.filename or "file")[:200]
+    upload_id = _signer(request, "upload").dumps([visitor.id, sha, name, ctype, len(data)])
+    body = {
+        "id": upload_id,
+        "filename": name,
+        "url": file_url(settings.secret, sha, name, ctype),
+        "content_type": ctype,
+        "size": len(data),
+    }
+    return JSONResponse(body, headers=CORS)
+
+
+@router.get("/widget/api/files/{token}", include_in_schema=False)
+async def download(request: Request, token: str) -> Response:
+    try:
+        sha, name, ctype = _signer(request, "file").loads(token)
+    except (BadSignature, ValueError):
+        return _refuse(404, "no such file")
+    path = files.path_for(sha)
+    if not path.exists():
+        return _refuse(404, "no such file")
+    return FileResponse(path, media_type=ctype, filename=name, headers=CORS)
