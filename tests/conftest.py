@@ -4,7 +4,13 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["tests.servers.postgres", "tests.servers.redis", "tests.gateway_fixtures"]
+pytest_plugins = [
+    "tests.servers.postgres",
+    "tests.servers.redis",
+    "tests.servers.dovecot",
+    "tests.servers.smtp",
+    "tests.gateway_fixtures",
+]
 
 SHARED_EVAL = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
 
