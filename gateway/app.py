@@ -27,6 +27,7 @@ MODULES = ["gateway.send"]
 # Channel and agent modules: each registers itself on import and may expose a `router`
 # (provider webhooks) and `startup(app)` / `shutdown(app)` hooks (pollers). One line per module.
 PLUGINS: list[str] = [
+    "channels.slack_plugin",
     "gateway.realtime",
     "gateway.widget_routes",
 ]
