@@ -6,12 +6,12 @@ import mimetypes
 import re
 from collections.abc import Mapping
 from datetime import datetime, time
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_serializer, field_validator
 from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator, get_signature_algorithm
 from twilio.rest import Client
@@ -39,6 +39,15 @@ class BusinessHours(BaseModel):
             raise ValueError(f"unknown time zone {v!r}") from exc
         return v
 
+    # Stored as JSON in the account config: a set and time objects would not serialise.
+    @field_serializer("days")
+    def _days_list(self, days: set[int]) -> list[int]:
+        return sorted(days)
+
+    @field_serializer("opens", "closes")
+    def _time_text(self, value: time) -> str:
+        return value.isoformat(timespec="minutes")
+
     def is_open(self, now: datetime) -> bool:
         local = now.astimezone(ZoneInfo(self.timezone))
         return local.weekday() in self.days and self.opens <= local.time() < self.closes
@@ -57,12 +66,16 @@ class TwilioAccount(BaseModel):
     timeout: float = 10.0
     voice_language: str = "en-US"
     voice: str | None = None  # e.g. "Polly.Joanna"; None = Twilio's default voice
-    sms_status_path: str = "/webhooks/twilio/sms/status"
-    voice_recorded_path: str = "/webhooks/twilio/voice/recorded"
-    voice_recording_status_path: str = "/webhooks/twilio/voice/recording"
-    voice_gather_path: str = "/webhooks/twilio/voice/gather"
-    voice_poll_path: str = "/webhooks/twilio/voice/poll"
-    voice_dial_status_path: str = "/webhooks/twilio/voice/dial"
+    # record: we transcribe the audio locally; gather: Twilio's recogniser sends SpeechResult
+    listen_mode: Literal["record", "gather"] = "record"
+    sms_path: str = "/channels/twilio/sms"  # set in the Twilio console for the number
+    voice_path: str = "/channels/twilio/voice"  # likewise
+    sms_status_path: str = "/channels/twilio/sms/status"
+    voice_recorded_path: str = "/channels/twilio/voice/recorded"
+    voice_recording_status_path: str = "/channels/twilio/voice/recording"
+    voice_gather_path: str = "/channels/twilio/voice/gather"
+    voice_poll_path: str = "/channels/twilio/voice/poll"
+    voice_dial_status_path: str = "/channels/twilio/voice/dial"
 
     @field_validator("public_base_url", "api_base_url")
     @classmethod

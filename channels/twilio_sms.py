@@ -41,6 +41,9 @@ CHANNEL = "twilio_sms"
 OPT_OUT_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
 OPT_IN_WORDS = frozenset({"START", "YES", "UNSTOP"})
 HELP_WORDS = frozenset({"HELP", "INFO"})
+# Set on the contact's attributes when they text STOP (False again on START); the send job
+# passes the attributes in outbound.meta["contact_attributes"].
+OPT_OUT_ATTRIBUTE = "sms_opt_out"
 
 # https://www.twilio.com/docs/glossary/what-sms-character-limit : a Body may be 1600 characters;
 # segments hold 160 GSM-7 / 70 UCS-2 units alone, 153 / 67 when concatenated.
@@ -182,6 +185,11 @@ class PartialSendError(SendError):
         self.sent_parts = sent_parts
         self.sids = sids
 
+    @property
+    def progress(self) -> dict[str, Any]:
+        """What to keep in the message's meta so the retry's outbound.meta skips sent parts."""
+        return {"twilio_parts_sent": self.sent_parts, "twilio_sids": self.sids}
+
 
 def _send_error(exc: Exception, sent: int, sids: list[str]) -> PartialSendError:
     if isinstance(exc, TwilioRestException):
@@ -204,6 +212,12 @@ class SmsChannel:
         self.account = account
 
     async def send(self, outbound: OutboundMessage) -> Receipt:
+        if outbound.meta.get("contact_attributes", {}).get(OPT_OUT_ATTRIBUTE):
+            raise SendError(
+                "not sent: the customer texted STOP to opt out of SMS; "
+                "they must text START before we can text them again",
+                retryable=False,
+            )
         to = _recipient(outbound)
         parts = split_sms(outbound.text, self.limits.max_text or MAX_BODY)
         if not parts:

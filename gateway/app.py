@@ -28,6 +28,7 @@ MODULES = ["gateway.send"]
 # (provider webhooks) and `startup(app)` / `shutdown(app)` hooks (pollers). One line per module.
 PLUGINS: list[str] = [
     "channels.slack_plugin",
+    "channels.twilio_plugin",
     "gateway.realtime",
     "gateway.widget_routes",
 ]

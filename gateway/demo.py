@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import secrets
+
 from channels.base import Identity, InboundMessage
+from store.config import accounts
 from store.staff import service as staff
 from store.tickets.ingest import ingest
 
 DEMO_PASSWORD = "demo-password"
+DEMO_WIDGET_KEY = "demo-widget-key"
 PEOPLE = [
     ("admin@demo.autocrm", "Ada Admin", "admin"),
     ("alice@demo.autocrm", "Alice", "agent"),
@@ -57,9 +61,14 @@ async def seed(session) -> list[str]:
         )
         if not result.duplicate:
             lines.append(f"ticket #{result.ticket.number}: {subject}")
-    try:
-        from agent_graph.kb_demo import seed_articles
-    except ImportError:
-        return lines
-    lines += await seed_articles(session)
+    if not await accounts.list_accounts(session, channel="webchat"):
+        await accounts.create(
+            session,
+            channel="webchat",
+            name="Demo widget",
+            address=DEMO_WIDGET_KEY,
+            config={"widget_key": DEMO_WIDGET_KEY, "allowed_origins": []},
+            secrets={"secret": secrets.token_urlsafe(24)},
+        )
+        lines.append(f"web chat widget {DEMO_WIDGET_KEY} (try it at /demo)")
     return lines

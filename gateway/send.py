@@ -48,6 +48,8 @@ async def _build(session, message: Message, ticket: Ticket) -> tuple[OutboundMes
         thread_refs=await delivery.thread_refs(session, ticket_id=ticket.id, before_id=message.id),
         automated=bool(message.meta.get("automated")),
         attachments=[_attachment(a) for a in message.attachments],
+        # Adapters read their own keys: a partial send's progress, the contact's SMS opt-out.
+        meta={**message.meta, "contact_attributes": dict(contact.attributes) if contact else {}},
     )
     return outbound, config
 
@@ -63,6 +65,14 @@ async def _gave_up(ctx: JobContext, args: dict, error: str) -> None:
         message = await session.get(Message, args["message_id"])
         if message is not None and message.delivery_status == "queued":
             await delivery.mark_failed(session, message=message, error=f"gave up: {error}")
+
+
+async def _remember_progress(ctx: JobContext, message_id: int, progress: dict | None) -> None:
+    """Parts that went out before a failure, so the retry does not send them twice."""
+    if progress:
+        async with ctx.db.uow() as session:
+            message = await session.get(Message, message_id)
+            message.meta = {**message.meta, **progress}
 
 
 @job("send_message", on=("message.queued",), on_dead=_gave_up)
@@ -83,6 +93,7 @@ async def send_message(ctx: JobContext, args: dict) -> None:
         receipt = await adapter.send(outbound)
     except SendError as exc:
         if exc.retryable:
+            await _remember_progress(ctx, message.id, getattr(exc, "progress", None))
             raise RetryLater(str(exc), exc.retry_after) from exc
         async with ctx.db.uow() as session:
             await delivery.mark_failed(

@@ -56,7 +56,7 @@ async def test_reply_is_sent_from_our_number_with_a_status_callback(twilio_api):
     receipt = await SmsChannel(account_for(twilio_api)).send(reply("Your **order** shipped."))
     [sent] = twilio_api.messages
     assert (sent["From"], sent["To"], sent["Body"]) == (OURS, CUSTOMER, "Your order shipped.")
-    assert sent["StatusCallback"] == "https://help.example.com/webhooks/twilio/sms/status"
+    assert sent["StatusCallback"] == "https://help.example.com/channels/twilio/sms/status"
     assert receipt.external_id == sent["_sid"]
     assert receipt.meta == {"sids": [sent["_sid"]], "parts": 1, "segments": 1}
 

@@ -27,12 +27,12 @@ ACCOUNT = TwilioAccount(
 )
 # Which of our webhook paths each documented payload arrives on.
 PATHS = {
-    "incoming_sms.json": "/webhooks/twilio/sms",
-    "incoming_mms.json": "/webhooks/twilio/sms",
+    "incoming_sms.json": "/channels/twilio/sms",
+    "incoming_mms.json": "/channels/twilio/sms",
     "message_status_callback_sent.json": ACCOUNT.sms_status_path,
     "message_status_callback_delivered.json": ACCOUNT.sms_status_path,
     "message_status_callback_undelivered.json": ACCOUNT.sms_status_path,
-    "voice_incoming_call.json": "/webhooks/twilio/voice",
+    "voice_incoming_call.json": "/channels/twilio/voice",
     "voice_gather_digits.json": ACCOUNT.voice_gather_path,
     "voice_gather_speech.json": ACCOUNT.voice_gather_path,
     "recording_status_callback_completed.json": ACCOUNT.voice_recording_status_path,
@@ -94,9 +94,9 @@ def test_query_string_is_part_of_what_is_signed():
 
 def test_signature_with_explicit_port_verifies():
     params = load("incoming_sms.json")["params"]
-    with_port = "https://support.example.com:443/webhooks/twilio/sms"
+    with_port = "https://support.example.com:443/channels/twilio/sms"
     signature = RequestValidator(TOKEN).compute_signature(with_port, params)
-    verify_twilio(ACCOUNT.url("/webhooks/twilio/sms"), params, signature, ACCOUNT.auth_token)
+    verify_twilio(ACCOUNT.url("/channels/twilio/sms"), params, signature, ACCOUNT.auth_token)
 
 
 def test_sha256_shared_key_signature_follows_the_settings_header():

@@ -55,8 +55,8 @@ def test_greeting_says_hello_then_records_to_our_urls():
     say, record, fallback, hangup = verbs(greet_and_record(account(), greeting="Hi there."))
     assert (say.tag, say.text) == ("Say", "Hi there.")
     assert record.tag == "Record"
-    assert record.get("action") == f"{BASE}/webhooks/twilio/voice/recorded?turn=0"
-    assert record.get("recordingStatusCallback") == f"{BASE}/webhooks/twilio/voice/recording?turn=0"
+    assert record.get("action") == f"{BASE}/channels/twilio/voice/recorded?turn=0"
+    assert record.get("recordingStatusCallback") == f"{BASE}/channels/twilio/voice/recording?turn=0"
     assert record.get("recordingStatusCallbackEvent") == "completed absent"
     assert record.get("maxLength") == "60"
     assert record.get("method") == "POST"
@@ -69,7 +69,7 @@ def test_gather_mode_listens_with_twilio_speech_recognition():
     assert say.get("language") == "de-DE"
     assert gather.tag == "Gather"
     assert gather.get("input") == "speech"
-    assert gather.get("action") == f"{BASE}/webhooks/twilio/voice/gather?turn=0"
+    assert gather.get("action") == f"{BASE}/channels/twilio/voice/gather?turn=0"
     assert gather.get("language") == "de-DE"
 
 
@@ -78,7 +78,7 @@ def test_hold_pauses_and_polls_for_the_decision():
     assert say.tag == "Say"
     assert (pause.tag, pause.get("length")) == ("Pause", "4")
     assert redirect.tag == "Redirect"
-    assert redirect.text == f"{BASE}/webhooks/twilio/voice/poll?turn=2&attempt=1"
+    assert redirect.text == f"{BASE}/channels/twilio/voice/poll?turn=2&attempt=1"
 
 
 def test_repeated_hold_stays_quiet_and_counts_attempts():
@@ -109,7 +109,7 @@ def test_escalation_in_business_hours_dials_the_agent():
     say, dial = verbs(escalate(account(), MONDAY_MORNING_NY))
     assert say.tag == "Say"
     assert (dial.tag, dial.text) == ("Dial", AGENT)
-    assert dial.get("action") == f"{BASE}/webhooks/twilio/voice/dial"
+    assert dial.get("action") == f"{BASE}/channels/twilio/voice/dial"
 
 
 @pytest.mark.parametrize("now", [MONDAY_EVENING_NY, SATURDAY_MORNING_NY])
