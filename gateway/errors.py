@@ -7,7 +7,7 @@ import logging
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from store.errors import DomainError
@@ -29,6 +29,18 @@ def _validation_detail(exc: RequestValidationError) -> tuple[str, list[dict]]:
     first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
     where = ".".join(first["loc"][1:] or first["loc"])
     return f"{where}: {first['msg']}" if where else first["msg"], errors
+
+
+def _unfit_value(exc: BaseException) -> str | None:
+    """Why the database refused a value from the request, if that is what happened: a number
+    out of range (OverflowError from the driver) or a PostgreSQL data exception (SQLSTATE 22:
+    NUL in text, text too long). The deepest cause reads best."""
+    reason, seen = None, exc
+    while seen is not None:
+        if isinstance(seen, OverflowError) or str(getattr(seen, "sqlstate", "")).startswith("22"):
+            reason = str(seen).splitlines()[0].split(">: ", 1)[-1]
+        seen = getattr(seen, "orig", None) or seen.__cause__
+    return reason
 
 
 def install(app: FastAPI) -> None:
@@ -61,3 +73,11 @@ def install(app: FastAPI) -> None:
     async def _crash(_: Request, exc: Exception):
         log.exception("unhandled error")
         return problem(500, "Internal error", "something went wrong on our side; it was logged")
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DBAPIError)
+    async def _unfit(request: Request, exc: Exception):
+        reason = _unfit_value(exc)
+        if reason is None:
+            return await _crash(request, exc)
+        return problem(422, "Invalid input", f"a value does not fit the database: {reason}")

@@ -108,10 +108,12 @@ async def outstanding(session: AsyncSession) -> bool:
     event = await session.scalar(select(Event.id).where(Event.dispatched_at.is_(None)).limit(1))
     busy = await session.scalar(
         select(Delivery.id)
-        .where(or_(
-            (Delivery.status == "pending") & (Delivery.next_attempt_at <= now),
-            Delivery.status == "running",
-        ))
+        .where(
+            or_(
+                (Delivery.status == "pending") & (Delivery.next_attempt_at <= now),
+                Delivery.status == "running",
+            )
+        )
         .limit(1)
     )
     return event is not None or busy is not None

@@ -25,9 +25,10 @@ async def post_webhook(ctx, url: str, secret: str, delivery_id: int, event: dict
         "X-AutoCRM-Delivery": str(delivery_id),
         signing.HEADER: signing.sign(secret, body),
     }
-    client: httpx.AsyncClient = ctx.extras.setdefault(
-        "http", httpx.AsyncClient(timeout=ctx.settings.webhook_timeout)
-    )
+    # Not setdefault(): that would build (and leak) a client, ~30 ms of CPU, on every call.
+    client: httpx.AsyncClient | None = ctx.extras.get("http")
+    if client is None:
+        client = ctx.extras["http"] = httpx.AsyncClient(timeout=ctx.settings.webhook_timeout)
     try:
         response = await client.post(url, content=body, headers=headers)
     except httpx.HTTPError as exc:

@@ -100,7 +100,7 @@ async def get_account(account_id: int, session: Session, who: Admin):
 @router.patch("/{account_id}", response_model=AccountRead)
 async def update_account(account_id: int, data: AccountUpdate, session: Session, who: Admin):
     row = await accounts.get(session, account_id=account_id)
-    changes = data.model_dump(exclude_unset=True, exclude={"config"})
+    changes = data.model_dump(exclude_unset=True, exclude_none=True, exclude={"config"})
     if data.config is not None:
         spec, public, secret = _validate(row.channel, {**row.config, **row.secrets, **data.config})
         changes |= {"config": public, "secrets": secret, "address": spec.address_of(public)}

@@ -113,7 +113,7 @@ async def create_macro(data: MacroCreate, session: Session, who: Admin):
 
 @router.patch("/macros/{macro_id}", response_model=MacroRead)
 async def update_macro(macro_id: int, data: MacroUpdate, session: Session, who: Admin):
-    changes = data.model_dump(exclude_unset=True)
+    changes = data.model_dump(exclude_unset=True, exclude_none=True)
     if data.actions is not None:
         changes["actions"] = data.actions.model_dump(exclude_unset=True)
     return await config.update_macro(session, macro_id=macro_id, changes=changes)

@@ -86,7 +86,7 @@ async def get_contact(contact_id: int, session: Session, who: ContactsRead):
 async def update_contact(
     contact_id: int, data: ContactUpdate, session: Session, who: ContactsWrite
 ):
-    changes = data.model_dump(exclude_unset=True)
+    changes = data.model_dump(exclude_unset=True, exclude_none=True)
     if data.identities is not None:
         changes["identities"] = [(i.kind, i.value) for i in data.identities]
     return await contacts.update(session, contact_id=contact_id, changes=changes)

@@ -105,7 +105,7 @@ async def create_user(data: UserCreate, session: Session, who: Admin):
 @router.patch("/users/{user_id}", response_model=UserRead)
 async def update_user(user_id: int, data: UserUpdate, session: Session, who: Admin):
     return await staff.update_user(
-        session, user_id=user_id, changes=data.model_dump(exclude_unset=True)
+        session, user_id=user_id, changes=data.model_dump(exclude_unset=True, exclude_none=True)
     )
 
 
@@ -122,7 +122,7 @@ async def create_team(data: TeamCreate, session: Session, who: Admin):
 @router.patch("/teams/{team_id}", response_model=TeamRead)
 async def update_team(team_id: int, data: TeamUpdate, session: Session, who: Admin):
     return await staff.update_team(
-        session, team_id=team_id, changes=data.model_dump(exclude_unset=True)
+        session, team_id=team_id, changes=data.model_dump(exclude_unset=True, exclude_none=True)
     )
 
 

@@ -69,7 +69,7 @@ async def list_webhooks(session: Session, who: Admin):
 
 @router.patch("/{webhook_id}", response_model=WebhookRead)
 async def update_webhook(webhook_id: int, data: WebhookUpdate, session: Session, who: Admin):
-    changes = data.model_dump(exclude_unset=True)
+    changes = data.model_dump(exclude_unset=True, exclude_none=True)
     if "url" in changes:
         changes["url"] = str(changes["url"])
     return await outbox.update_webhook(session, webhook_id=webhook_id, changes=changes)

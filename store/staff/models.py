@@ -41,7 +41,10 @@ class Team(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     description: Mapped[str] = mapped_column(default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    members: Mapped[list[User]] = relationship(secondary=team_members, back_populates="teams")
+    # selectin: async sessions cannot lazy-load, and every read and update of a team needs them.
+    members: Mapped[list[User]] = relationship(
+        secondary=team_members, back_populates="teams", lazy="selectin"
+    )
 
 
 class ApiKey(Base):

@@ -45,7 +45,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         padded = cursor + "=" * (-len(cursor) % 4)
         value, ticket_id = json.loads(base64.urlsafe_b64decode(padded))
         return datetime.fromisoformat(value), int(ticket_id)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, OverflowError) as exc:  # Overflow: int(1e400)
         raise Invalid("cursor is not one this API gave out") from exc
 
 
