@@ -5,7 +5,7 @@ PYTHON ?= python3
 
 .PHONY: run test install widget lint bench clean
 
-run: install
+run: install widget
 	$(VENV)/bin/autocrm demo
 	$(VENV)/bin/autocrm serve --host $${HOST:-127.0.0.1} --port $${PORT:-8000}
 
