@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 
 from channels import registry
 from channels.base import Identity, InboundMessage, VerifyError
@@ -29,23 +29,22 @@ from channels.slack import (
     verify_slack,
 )
 from gateway.jobs import JobContext, RetryLater, job
-from store import files
 from store.actor import Actor
 from store.config import accounts
 from store.config.models import ChannelAccount
 from store.contacts import service as contacts
 from store.contacts.models import Contact
+from store.schemas import Strict
 from store.tickets import changes
-from store.tickets.models import Attachment, Message
+from store.tickets import service as tickets
+from store.tickets.models import Message
 
 log = logging.getLogger(__name__)
 SECRET_FIELDS = frozenset({"bot_token", "signing_secret"})
 
 
-class SlackConfig(BaseModel):
+class SlackConfig(Strict):
     """What an admin sends in POST /api/v1/channels {"channel": "slack", "config": {...}}."""
-
-    model_config = ConfigDict(extra="forbid")
 
     bot_token: SecretStr
     signing_secret: SecretStr
@@ -174,11 +173,9 @@ async def _actor(session, identity: Identity | None) -> Actor:
 # --- the enrich job ------------------------------------------------------------------------
 
 
-@job("slack_enrich_message", on=("message.received",))
+@job("slack_enrich_message", on=("message.received",), channels=(NAME,))
 async def enrich_message(ctx: JobContext, args: dict[str, Any]) -> None:
     """Name and email of the Slack user on the contact; shared files as attachments."""
-    if args.get("channel") != NAME:
-        return  # the event fires for every channel; only Slack messages need this
     async with ctx.db.uow() as session:
         message = await session.get(Message, args["message_id"])
         account = await _account_of(session, message)
@@ -259,13 +256,7 @@ async def _attach_files(
         message = await session.get(Message, message_id)
         if message is None or "files_fetched" in message.meta:
             return
-        for attachment in fetched:
-            message.attachments.append(
-                Attachment(
-                    filename=attachment.filename,
-                    content_type=attachment.content_type,
-                    size=len(attachment.data),
-                    sha256=files.put(attachment.data),
-                )
-            )
+        message.attachments += [
+            tickets.attachment_row(a.filename, a.content_type, a.data) for a in fetched
+        ]
         message.meta = {**message.meta, "files_fetched": len(fetched), "file_errors": failures}

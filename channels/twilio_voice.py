@@ -230,14 +230,12 @@ def parse_call(
         external_id, text = f"{call_sid}:{kind}:{turn or 0}", speech or digits or ""
     else:
         external_id, text = f"{call_sid}:call", ""
-    return InboundMessage(
-        channel=CHANNEL,
-        external_id=external_id,
-        thread_key=call_sid,
-        sender=Identity("phone", _caller(params, None)),
-        text=text.strip(),
-        account_id=account_id,
-        flags=set() if text.strip() else {"no_speech"},
+    return _heard(
+        call_sid,
+        external_id,
+        _caller(params, None),
+        text,
+        account_id,
         meta=_call_meta(params, turn),
     )
 
@@ -273,14 +271,22 @@ def parse_recording(
     meta |= {"recording_sid": recording_sid, "recording_status": params.get("RecordingStatus")}
     meta |= {"recording_url": params.get("RecordingUrl"), "error_code": params.get("ErrorCode")}
     meta["recording_duration"] = int(params.get("RecordingDuration") or 0)
+    heard = _heard(call_sid, recording_sid, _caller(params, caller), text, account_id, meta=meta)
+    heard.language = getattr(transcript, "language", None)
+    return heard
+
+
+def _heard(
+    call_sid: str, external_id: str, caller: str, text: str, account_id: int | None, *, meta: dict
+) -> InboundMessage:
+    """What the caller said on a call's ticket; silence is kept, flagged no_speech."""
     return InboundMessage(
         channel=CHANNEL,
-        external_id=recording_sid,
+        external_id=external_id,
         thread_key=call_sid,
-        sender=Identity("phone", _caller(params, caller)),
+        sender=Identity("phone", caller),
         text=text.strip(),
         account_id=account_id,
         flags=set() if text.strip() else {"no_speech"},
-        language=getattr(transcript, "language", None),
         meta=meta,
     )

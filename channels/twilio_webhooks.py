@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request, Response
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 
@@ -23,7 +22,7 @@ from store.config.models import ChannelAccount
 from store.db import Database
 from store.errors import Forbidden, Invalid
 from store.outbox.service import emit
-from store.tickets.models import Message
+from store.tickets import service as tickets
 
 CHANNELS = ("twilio_sms", "twilio_voice")
 SMS_FIRST, VOICE_FIRST = CHANNELS, CHANNELS[::-1]  # one account may serve both
@@ -104,8 +103,8 @@ def xml_response(twiml: str) -> Response:
 
 async def stored(db: Database, channel: str, external_id: str) -> bool:
     async with db.uow() as session:
-        found = await session.scalar(
-            select(Message.id).where(Message.channel == channel, Message.external_id == external_id)
+        found = await tickets.get_message_by_external_id(
+            session, channel=channel, external_id=external_id
         )
     return found is not None
 

@@ -22,11 +22,10 @@ from store.migrate import pending, upgrade
 
 log = logging.getLogger(__name__)
 
-# Modules that register jobs and channels when imported.
-MODULES = ["gateway.send"]
-# Channel and agent modules: each registers itself on import and may expose a `router`
-# (provider webhooks) and `startup(app)` / `shutdown(app)` hooks (pollers). One line per module.
+# Modules that register jobs and channels when imported; each may also expose a `router`
+# (provider webhooks), `install(app)` and `startup(app)` / `shutdown(app)` hooks. One line each.
 PLUGINS: list[str] = [
+    "gateway.send",
     "channels.slack_plugin",
     "channels.twilio_plugin",
     "gateway.realtime",
@@ -40,8 +39,6 @@ class NotMigrated(RuntimeError):
 
 
 def load_modules() -> list:
-    for name in MODULES:
-        importlib.import_module(name)
     return [importlib.import_module(name) for name in PLUGINS]
 
 

@@ -13,7 +13,6 @@ from store import files
 from store.db import Database
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
-_extra_parsers: list[Callable[[argparse._SubParsersAction], None]] = []
 
 
 def command(name: str):
@@ -22,11 +21,6 @@ def command(name: str):
         return fn
 
     return decorate
-
-
-def extend(add_parsers: Callable[[argparse._SubParsersAction], None]) -> None:
-    """Let channel and agent modules add their own sub-commands (e.g. `mailbox add`)."""
-    _extra_parsers.append(add_parsers)
 
 
 async def _with_db(fn):
@@ -159,8 +153,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scopes", required=True, help="comma-separated, e.g. tickets:read,admin")
     sub.add_parser("demo", help="seed a small demo organisation")
     sub.add_parser("eval", help="eval intents --train TRAIN.jsonl --test TEST.jsonl")
-    for add in _extra_parsers:
-        add(sub)
     return parser
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from channels.base import InboundMessage
 from store.db import Database
 from store.tickets.ingest import ingest
+from store.tickets.models import Message
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 256
@@ -29,6 +30,35 @@ class Ingested:
     message_id: int
     duplicate: bool
     created_ticket: bool
+    event_id: int  # the message.received event (the widget's sequence number)
+    message: Message  # the committed row, detached: read it, do not change it
+
+
+async def _ingest(session, inbound: InboundMessage) -> Ingested:
+    """One message inside a savepoint; a unique-key race with another process is retried."""
+    for attempt in (1, 2):
+        try:
+            async with session.begin_nested():
+                r = await ingest(session, inbound=inbound)
+            return Ingested(
+                r.ticket.id,
+                r.ticket.number,
+                r.message.id,
+                r.duplicate,
+                r.created_ticket,
+                r.event.id,
+                r.message,
+            )
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+async def write_one(db: Database, inbound: InboundMessage) -> Ingested:
+    """Ingest in its own transaction: for jobs and the CLI, where no writer task runs."""
+    async with db.uow() as session:
+        return await _ingest(session, inbound)
 
 
 class IngestWriter:
@@ -47,31 +77,10 @@ class IngestWriter:
 
     async def submit(self, inbound: InboundMessage) -> Ingested:
         if self._task is None or self._task.done():
-            return await self._write_one(inbound)  # no writer running (CLI, jobs): direct
+            return await write_one(self.db, inbound)
         future = asyncio.get_running_loop().create_future()
         await self._queue.put((inbound, future))
         return await future
-
-    async def _write_one(self, inbound: InboundMessage) -> Ingested:
-        async with self.db.uow() as session:
-            return await self._ingest(session, inbound)
-
-    async def _ingest(self, session, inbound: InboundMessage) -> Ingested:
-        for attempt in (1, 2):
-            try:
-                async with session.begin_nested():
-                    r = await ingest(session, inbound=inbound)
-                    return Ingested(
-                        r.ticket.id,
-                        r.ticket.number or r.ticket.id,
-                        r.message.id,
-                        r.duplicate,
-                        r.created_ticket,
-                    )
-            except IntegrityError:
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
 
     async def _loop(self) -> None:
         while True:
@@ -91,7 +100,7 @@ class IngestWriter:
         async with self.db.uow() as session:
             for inbound, future in batch:
                 try:
-                    results.append((future, await self._ingest(session, inbound)))
+                    results.append((future, await _ingest(session, inbound)))
                 except Exception as exc:
                     results.append((future, exc))
         # Only after the commit: acknowledging earlier would break accept = durable.

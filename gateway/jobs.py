@@ -33,16 +33,20 @@ JobFn = Callable[[JobContext, dict[str, Any]], Awaitable[None]]
 _jobs: dict[str, JobFn] = {}
 _on_dead: dict[str, Callable[[JobContext, dict[str, Any], str], Awaitable[None]]] = {}
 _triggers: dict[str, list[str]] = {}
+_channels: dict[str, frozenset[str]] = {}
 
 
-def job(name: str, *, on: tuple[str, ...] = (), on_dead=None):
-    """Register a job; `on` lists event types whose payload becomes its args; `on_dead` runs
-    once when the last attempt failed (to show the failure where people look)."""
+def job(name: str, *, on: tuple[str, ...] = (), channels: tuple[str, ...] = (), on_dead=None):
+    """Register a job; `on` lists event types whose payload becomes its args, `channels` limits
+    it to events whose payload names one of those channels (no delivery row for the others);
+    `on_dead` runs once when the last attempt failed (to show the failure where people look)."""
 
     def decorate(fn: JobFn) -> JobFn:
         _jobs[name] = fn
         if on_dead is not None:
             _on_dead[name] = on_dead
+        if channels:
+            _channels[name] = frozenset(channels)
         for event_type in on:
             if name not in _triggers.setdefault(event_type, []):
                 _triggers[event_type].append(name)
@@ -51,8 +55,13 @@ def job(name: str, *, on: tuple[str, ...] = (), on_dead=None):
     return decorate
 
 
-def triggered_by(event_type: str) -> list[str]:
-    return list(_triggers.get(event_type, ()))
+def triggered_by(event_type: str, payload: dict[str, Any] | None = None) -> list[str]:
+    """Jobs an event of this type starts; with its payload, only those its channel wants."""
+    names = _triggers.get(event_type, ())
+    if payload is None:
+        return list(names)
+    channel = payload.get("channel")
+    return [n for n in names if n not in _channels or channel in _channels[n]]
 
 
 async def run(name: str, ctx: JobContext, args: dict[str, Any]) -> None:

@@ -65,7 +65,7 @@ async def fan_out(session: AsyncSession, limit: int = 500) -> list[dict[str, Any
                         args=body,
                     )
                 )
-        for name in jobs.triggered_by(event.type):
+        for name in jobs.triggered_by(event.type, event.payload):
             args = dict(event.payload, event_id=event.id, ticket_id=event.ticket_id)
             session.add(Delivery(event_id=event.id, kind="job", target=name, args=args))
         event.dispatched_at = now

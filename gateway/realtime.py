@@ -118,6 +118,8 @@ class Realtime:
     async def on_event(self, event: dict) -> None:
         """The dispatcher's listener: called once per committed event, in order."""
         await self.to_console(event["ticket_id"], "event", event)
+        if not events.for_widget(event):
+            return  # most events: no database read, and no turn at SQLite's lock
         async with self.app.state.db.uow() as session:
             routed = await events.live_widget_event(session, event, self.file_url)
         if routed is not None:

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from channels.webchat import NAME as WEBCHAT
 from store.outbox.models import Event
+from store.tickets import service as tickets
 from store.tickets.models import Message, Ticket
 
 WIDGET_TYPES = ("message.received", "message.queued")
@@ -57,12 +58,8 @@ async def conversation_of(session: AsyncSession, ticket_id: int) -> str | None:
 
 
 async def latest_ticket(session: AsyncSession, conversation_id: str) -> int | None:
-    return await session.scalar(
-        select(Ticket.id)
-        .where(Ticket.channel == WEBCHAT, Ticket.thread_key == conversation_id)
-        .order_by(Ticket.id.desc())
-        .limit(1)
-    )
+    ticket = await tickets.latest_by_thread(session, channel=WEBCHAT, thread_key=conversation_id)
+    return ticket.id if ticket else None
 
 
 async def replay(
@@ -93,23 +90,13 @@ async def replay(
     ]
 
 
-async def received_seq(session: AsyncSession, ticket_id: int, message_id: int) -> int | None:
-    """The event id that recorded this inbound message (the ack's seq)."""
-    rows = await session.execute(
-        select(Event.id, Event.payload)
-        .where(Event.ticket_id == ticket_id, Event.type == "message.received")
-        .order_by(Event.id.desc())
-    )
-    for event_id, payload in rows:
-        if payload.get("message_id") == message_id:
-            return event_id
-    return None
+def for_widget(event: dict) -> bool:
+    """Could a customer see this event? Decided from the event alone, before any read."""
+    return event["type"] in WIDGET_TYPES and event["payload"].get("channel") == WEBCHAT
 
 
 async def live_widget_event(session: AsyncSession, event: dict, attachment_url):
-    """(conversation id, widget event) for a committed outbox event, or None if not for it."""
-    if event["type"] not in WIDGET_TYPES or event["payload"].get("channel") != WEBCHAT:
-        return None
+    """(conversation id, widget event) for a committed widget-visible outbox event."""
     conversation = await conversation_of(session, event["ticket_id"])
     message = await session.get(Message, event["payload"]["message_id"])
     if conversation is None or message is None:

@@ -155,11 +155,9 @@ class WidgetNamespace(socketio.AsyncNamespace):
         inbound = parse(conn.visitor, message.client_id, message.text, attachments)
         done = await self.app.state.ingest.submit(inbound)  # resolves after the commit
         conn.ticket_id = done.ticket_id
-        async with self.app.state.db.uow() as session:
-            seq = await events.received_seq(session, done.ticket_id, done.message_id)
-            row = await session.get(events.Message, done.message_id)
-            body = events.message_json(row, author_name=None, attachment_url=self.realtime.file_url)
-        return {"ok": True, "message": body, "seq": seq}
+        url = self.realtime.file_url
+        body = events.message_json(done.message, author_name=None, attachment_url=url)
+        return {"ok": True, "message": body, "seq": done.event_id}
 
     async def on_typing(self, sid, data):
         conn = self.connections.get(sid)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from channels import registry
-from channels.base import Identity, OutboundMessage, SendError
+from channels.base import Attachment, Identity, OutboundMessage, SendError
 from gateway.jobs import JobContext, RetryLater, job
 from store import files
 from store.config import accounts
@@ -34,11 +34,11 @@ async def _build(session, message: Message, ticket: Ticket) -> tuple[OutboundMes
     config: dict = {}
     if ticket.channel_account_id:
         account = await accounts.get(session, account_id=ticket.channel_account_id)
-        config = {**account.config, **account.secrets, "account_id": account.id}
+        config = {**account.config, **account.secrets}
     outbound = OutboundMessage(
         channel=ticket.channel,
         ticket_id=ticket.id,
-        ticket_number=ticket.number or ticket.id,
+        ticket_number=ticket.number,
         message_id=message.id,
         text=message.text,
         html=message.html,
@@ -54,9 +54,7 @@ async def _build(session, message: Message, ticket: Ticket) -> tuple[OutboundMes
     return outbound, config
 
 
-def _attachment(row):
-    from channels.base import Attachment
-
+def _attachment(row) -> Attachment:
     return Attachment(row.filename, row.content_type, files.read(row.sha256))
 
 

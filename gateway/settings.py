@@ -34,12 +34,10 @@ class Settings(BaseSettings):
     job_backoff_base: float = 2.0
     webhook_timeout: float = 5.0
     webhook_disable_after: int = 10
-    # Agent / LLM (retrieval mode when llm_base_url is unset).
-    llm_base_url: str | None = None
-    llm_api_key: SecretStr | None = None
-    llm_model: str = "gpt-4o-mini"
-    llm_timeout: float = 20.0
-    run_pollers: bool = True
+    # Voice transcription: a ready faster-whisper model directory (unset: the packaged model,
+    # joined once into data_dir), and CPU threads (0: CTranslate2 decides).
+    whisper_model_dir: Path | None = None
+    whisper_threads: int = 0
 
     @field_validator("secret_key")
     @classmethod
@@ -72,10 +70,6 @@ class Settings(BaseSettings):
         if url.startswith("sqlite:///"):
             url = "sqlite+aiosqlite:///" + url[len("sqlite:///") :]
         return url
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.db_url.startswith("sqlite")
 
     @property
     def attachments_dir(self) -> Path:

@@ -5,17 +5,17 @@ from __future__ import annotations
 import secrets
 
 from fastapi import APIRouter, HTTPException, Request
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, EmailStr, Field
 
 from gateway.deps import Session, current_principal
 from gateway.routes.staff import UserRead
+from store.schemas import Strict
 from store.staff import service as staff
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
 
-class Login(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Login(Strict):
     email: EmailStr
     password: str = Field(min_length=1, max_length=200)
 

@@ -15,19 +15,18 @@ from channels import registry
 from gateway.deps import Admin, Session
 from store.config import accounts
 from store.errors import Invalid
+from store.schemas import Strict
 
 router = APIRouter(prefix="/api/v1/channels", tags=["channels"])
 
 
-class AccountCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class AccountCreate(Strict):
     channel: str = Field(min_length=1, max_length=30)
     name: str = Field(min_length=1, max_length=200)
     config: dict[str, Any] = Field(default_factory=dict)
 
 
-class AccountUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class AccountUpdate(Strict):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     config: dict[str, Any] | None = None
     active: bool | None = None

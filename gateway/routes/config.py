@@ -9,14 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.deps import Admin, Session, TicketsRead, TicketsWrite
 from store.config import service as config
+from store.schemas import Strict
 from store.tickets import service as tickets
 from store.tickets.schemas import MessageRead, TicketRead, TicketUpdate
 
 router = APIRouter(prefix="/api/v1", tags=["configuration"])
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class StatusCreate(Strict):

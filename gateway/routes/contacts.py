@@ -10,13 +10,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.deps import ContactsRead, ContactsWrite, Session
 from store.contacts import service as contacts
+from store.schemas import Strict
 
 router = APIRouter(prefix="/api/v1/contacts", tags=["contacts"])
 IdentityKind = Literal["email", "phone", "slack", "widget", "user"]
 
 
-class IdentityIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class IdentityIn(Strict):
     kind: IdentityKind
     value: str = Field(min_length=1, max_length=320)
 
@@ -27,16 +27,14 @@ class IdentityRead(BaseModel):
     value: str
 
 
-class ContactCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ContactCreate(Strict):
     name: str = Field(default="", max_length=200)
     identities: list[IdentityIn] = Field(default_factory=list, max_length=20)
     vip: bool = False
     attributes: dict[str, Any] = Field(default_factory=dict)
 
 
-class ContactUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ContactUpdate(Strict):
     name: str | None = Field(default=None, max_length=200)
     identities: list[IdentityIn] | None = Field(default=None, max_length=20)
     vip: bool | None = None

@@ -5,17 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-from gateway.deps import Admin, Session, TicketsRead, forget_api_keys
+from gateway.deps import Admin, Session, TicketsRead, forget_api_keys, get_database
+from store.schemas import Strict
 from store.staff import service as staff
 
 router = APIRouter(prefix="/api/v1", tags=["staff"])
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class UserCreate(Strict):
@@ -145,7 +142,8 @@ async def create_api_key(data: ApiKeyCreate, session: Session, who: Admin):
 
 
 @router.delete("/api-keys/{key_id}", response_model=ApiKeyRead)
-async def revoke_api_key(key_id: int, session: Session, who: Admin):
-    row = await staff.revoke_api_key(session, key_id=key_id)
-    forget_api_keys()
+async def revoke_api_key(key_id: int, request: Request, who: Admin):
+    async with get_database(request).uow() as session:
+        row = await staff.revoke_api_key(session, key_id=key_id)
+    forget_api_keys()  # after the commit, so a request in between cannot cache the key again
     return row

@@ -9,19 +9,18 @@ from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
 
 from gateway.deps import Admin, Session
 from store.outbox import service as outbox
+from store.schemas import Strict
 
 router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
 
 
-class WebhookCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class WebhookCreate(Strict):
     url: AnyHttpUrl
     event_types: list[str] = Field(default_factory=list)
     secret: str | None = Field(default=None, min_length=16, max_length=200)
 
 
-class WebhookUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class WebhookUpdate(Strict):
     url: AnyHttpUrl | None = None
     event_types: list[str] | None = None
     active: bool | None = None

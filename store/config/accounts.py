@@ -8,14 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.config.models import ChannelAccount
-from store.errors import NotFound
+from store.rows import assign, get_or_raise
 
 
 async def get(session: AsyncSession, *, account_id: int) -> ChannelAccount:
-    row = await session.get(ChannelAccount, account_id)
-    if row is None:
-        raise NotFound(f"channel account {account_id} does not exist")
-    return row
+    return await get_or_raise(session, ChannelAccount, account_id, "channel account")
 
 
 async def get_by_address(
@@ -63,8 +60,7 @@ async def update(
     for key in ("config", "secrets", "state"):
         if key in changes:  # merge, so a partial update keeps the secrets it does not name
             setattr(row, key, {**getattr(row, key), **changes.pop(key)})
-    for key, value in changes.items():
-        setattr(row, key, value)
+    assign(row, changes)
     await session.flush()
     return row
 

@@ -10,26 +10,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.config.models import FieldDefinition, Macro, WorkflowStatus
 from store.errors import Conflict, Invalid, NotFound
+from store.rows import assign, get_or_raise
 from store.tickets.models import STATUS_CATEGORIES
-
-DEFAULT_STATUSES = [(name, name) for name in STATUS_CATEGORIES]
 
 
 async def list_statuses(session: AsyncSession) -> list[WorkflowStatus]:
-    rows = list(await session.scalars(select(WorkflowStatus).order_by(WorkflowStatus.position)))
-    if not rows:  # a database created before seeding: the five categories are always valid
-        rows = [
-            WorkflowStatus(name=n, category=c, position=i)
-            for i, (n, c) in enumerate(DEFAULT_STATUSES)
-        ]
-    return rows
+    """The workflow (the first migration seeds the five categories as statuses)."""
+    return list(await session.scalars(select(WorkflowStatus).order_by(WorkflowStatus.position)))
 
 
 async def status_category(session: AsyncSession, *, status: str) -> str:
-    for row in await list_statuses(session):
+    rows = await list_statuses(session)
+    for row in rows:
         if row.name == status:
             return row.category
-    names = ", ".join(row.name for row in await list_statuses(session))
+    names = ", ".join(row.name for row in rows)
     raise Invalid(f"unknown status {status!r}; the workflow has: {names}")
 
 
@@ -83,9 +78,7 @@ async def create_field(session: AsyncSession, **values: Any) -> FieldDefinition:
 
 
 async def delete_field(session: AsyncSession, *, field_id: int) -> None:
-    row = await session.get(FieldDefinition, field_id)
-    if row is None:
-        raise NotFound(f"field {field_id} does not exist")
+    row = await get_or_raise(session, FieldDefinition, field_id, "field")
     await session.delete(row)
     await session.flush()
 
@@ -132,10 +125,7 @@ async def list_macros(session: AsyncSession) -> list[Macro]:
 
 
 async def get_macro(session: AsyncSession, *, macro_id: int) -> Macro:
-    row = await session.get(Macro, macro_id)
-    if row is None:
-        raise NotFound(f"macro {macro_id} does not exist")
-    return row
+    return await get_or_raise(session, Macro, macro_id, "macro")
 
 
 async def create_macro(session: AsyncSession, **values: Any) -> Macro:
@@ -149,8 +139,7 @@ async def create_macro(session: AsyncSession, **values: Any) -> Macro:
 
 async def update_macro(session: AsyncSession, *, macro_id: int, changes: dict[str, Any]) -> Macro:
     row = await get_macro(session, macro_id=macro_id)
-    for key, value in changes.items():
-        setattr(row, key, value)
+    assign(row, changes)
     await session.flush()
     return row
 

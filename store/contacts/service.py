@@ -9,7 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from channels.base import Identity
 from store.contacts.models import Contact, ContactIdentity
-from store.errors import Conflict, NotFound
+from store.errors import Conflict
+from store.rows import assign, get_or_raise
 
 
 def normalise(kind: str, value: str) -> str:
@@ -18,10 +19,7 @@ def normalise(kind: str, value: str) -> str:
 
 
 async def get(session: AsyncSession, *, contact_id: int) -> Contact:
-    contact = await session.get(Contact, contact_id)
-    if contact is None:
-        raise NotFound(f"contact {contact_id} does not exist")
-    return contact
+    return await get_or_raise(session, Contact, contact_id, "contact")
 
 
 async def get_by_identity(session: AsyncSession, *, kind: str, value: str) -> Contact | None:
@@ -79,8 +77,7 @@ async def update(session: AsyncSession, *, contact_id: int, changes: dict[str, A
     contact = await get(session, contact_id=contact_id)
     for kind, value in changes.pop("identities", None) or []:
         await add_identity(session, contact=contact, kind=kind, value=value)
-    for key, value in changes.items():
-        setattr(contact, key, value)
+    assign(contact, changes)
     await session.flush()
     return contact
 

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.actor import Actor
-from store.errors import NotFound
 from store.outbox.models import Delivery, Event, Webhook
+from store.rows import assign, get_or_raise
 
 
 def emit(
@@ -61,10 +61,7 @@ async def create_webhook(
 
 
 async def get_webhook(session: AsyncSession, *, webhook_id: int) -> Webhook:
-    hook = await session.get(Webhook, webhook_id)
-    if hook is None:
-        raise NotFound(f"webhook {webhook_id} does not exist")
-    return hook
+    return await get_or_raise(session, Webhook, webhook_id, "webhook")
 
 
 async def list_webhooks(session: AsyncSession) -> list[Webhook]:
@@ -75,8 +72,7 @@ async def update_webhook(
     session: AsyncSession, *, webhook_id: int, changes: dict[str, Any]
 ) -> Webhook:
     hook = await get_webhook(session, webhook_id=webhook_id)
-    for key, value in changes.items():
-        setattr(hook, key, value)
+    assign(hook, changes)
     if changes.get("active"):
         hook.consecutive_failures = 0
         hook.disabled_reason = None

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.db import utcnow
-from store.errors import Conflict, Invalid, NotFound
+from store.errors import Conflict, Invalid
+from store.rows import assign, get_or_raise
 from store.staff.models import ApiKey, Team, User
 
 SCOPES = (
@@ -31,10 +32,7 @@ _hasher = PasswordHasher()  # argon2id with the library's current recommended pa
 
 
 async def get_user(session: AsyncSession, *, user_id: int) -> User:
-    user = await session.get(User, user_id)
-    if user is None:
-        raise NotFound(f"user {user_id} does not exist")
-    return user
+    return await get_or_raise(session, User, user_id, "user")
 
 
 async def get_user_by_email(session: AsyncSession, *, email: str) -> User | None:
@@ -69,8 +67,7 @@ async def update_user(session: AsyncSession, *, user_id: int, changes: dict[str,
         if len(password) < 8:
             raise Invalid("password must have at least 8 characters")
         user.password_hash = _hasher.hash(password)
-    for key, value in changes.items():
-        setattr(user, key, value)
+    assign(user, changes)
     await session.flush()
     return user
 
@@ -101,10 +98,7 @@ def scopes_for(user: User) -> tuple[str, ...]:
 
 
 async def get_team(session: AsyncSession, *, team_id: int) -> Team:
-    team = await session.get(Team, team_id)
-    if team is None:
-        raise NotFound(f"team {team_id} does not exist")
-    return team
+    return await get_or_raise(session, Team, team_id, "team")
 
 
 async def list_teams(session: AsyncSession) -> list[Team]:
@@ -128,8 +122,7 @@ async def update_team(session: AsyncSession, *, team_id: int, changes: dict[str,
     member_ids = changes.pop("member_ids", None)
     if member_ids is not None:
         team.members = [await get_user(session, user_id=i) for i in member_ids]
-    for key, value in changes.items():
-        setattr(team, key, value)
+    assign(team, changes)
     await session.flush()
     return team
 
@@ -182,9 +175,7 @@ async def list_api_keys(session: AsyncSession) -> list[ApiKey]:
 
 
 async def revoke_api_key(session: AsyncSession, *, key_id: int) -> ApiKey:
-    row = await session.get(ApiKey, key_id)
-    if row is None:
-        raise NotFound(f"api key {key_id} does not exist")
+    row = await get_or_raise(session, ApiKey, key_id, "api key")
     row.revoked_at = row.revoked_at or utcnow()
     await session.flush()
     return row

@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.actor import Actor
 from store.outbox.service import emit
 from store.tickets.models import Message
+from store.tickets.service import get_message_by_external_id
 
 DELETED_FLAG = "deleted"
-
-
-async def get_by_external_id(
-    session: AsyncSession, *, channel: str, external_id: str
-) -> Message | None:
-    return await session.scalar(
-        select(Message).where(Message.channel == channel, Message.external_id == external_id)
-    )
 
 
 async def record_edit(
@@ -28,7 +20,7 @@ async def record_edit(
     None when we never stored that message (sent before the channel was set up, or noise).
     A repeated edit (the provider's redelivery) changes nothing and emits nothing.
     """
-    message = await get_by_external_id(session, channel=channel, external_id=external_id)
+    message = await get_message_by_external_id(session, channel=channel, external_id=external_id)
     if message is None or message.text == text:
         return message
     before = message.text
@@ -50,7 +42,7 @@ async def record_deletion(
     session: AsyncSession, *, channel: str, external_id: str, actor: Actor
 ) -> Message | None:
     """Flag the message deleted and emit "message.deleted"; the text stays for the audit trail."""
-    message = await get_by_external_id(session, channel=channel, external_id=external_id)
+    message = await get_message_by_external_id(session, channel=channel, external_id=external_id)
     if message is None or DELETED_FLAG in message.flags:
         return message
     message.flags = [*message.flags, DELETED_FLAG]  # a new list, so the JSON column is dirty

@@ -51,14 +51,9 @@ async def mark_failed(session: AsyncSession, *, message: Message, error: str) ->
 
 
 async def mark_status(
-    session: AsyncSession, *, channel: str, external_id: str, status: str, error: str | None = None
-) -> Message | None:
+    session: AsyncSession, *, message: Message, status: str, error: str | None = None
+) -> None:
     """A provider's delivery report (Twilio status callback, email bounce) on our message."""
-    message = await session.scalar(
-        select(Message).where(Message.channel == channel, Message.external_id == external_id)
-    )
-    if message is None:
-        return None
     message.delivery_status = status
     message.delivery_error = error
     emit(
@@ -66,6 +61,5 @@ async def mark_status(
         f"message.{status}",
         actor=SYSTEM,
         ticket_id=message.ticket_id,
-        payload={"message_id": message.id, "external_id": external_id, "error": error},
+        payload={"message_id": message.id, "external_id": message.external_id, "error": error},
     )
-    return message

@@ -13,9 +13,10 @@ from store.actor import Actor
 from store.contacts import service as contacts
 from store.db import utcnow
 from store.html import sanitize_html
+from store.outbox.models import Event
 from store.outbox.service import emit
 from store.tickets import service as tickets
-from store.tickets.models import Attachment, Message, Ticket
+from store.tickets.models import Message, Ticket
 
 # In these channels several people talk in one thread (a Slack thread); elsewhere a thread is
 # one customer's, so another sender's reply never lands on their ticket.
@@ -29,14 +30,17 @@ class IngestResult:
     message: Message
     duplicate: bool
     created_ticket: bool
+    event: Event  # the message.received event: its id orders the conversation (widget seq)
 
 
-async def _existing(session: AsyncSession, inbound: InboundMessage) -> Message | None:
-    return await session.scalar(
-        select(Message).where(
-            Message.channel == inbound.channel, Message.external_id == inbound.external_id
-        )
+async def _received_event(session: AsyncSession, message: Message) -> Event:
+    """The message.received event of an already stored message (only a redelivery asks)."""
+    rows = await session.scalars(
+        select(Event)
+        .where(Event.ticket_id == message.ticket_id, Event.type == "message.received")
+        .order_by(Event.id.desc())
     )
+    return next(e for e in rows if e.payload.get("message_id") == message.id)
 
 
 def _same_party(ticket: Ticket | None, inbound: InboundMessage, contact_id: int) -> bool:
@@ -57,19 +61,6 @@ async def _by_refs(session: AsyncSession, inbound: InboundMessage) -> Ticket | N
     )
 
 
-async def _by_thread_key(session: AsyncSession, inbound: InboundMessage) -> Ticket | None:
-    return await session.scalar(
-        select(Ticket)
-        .where(
-            Ticket.channel == inbound.channel,
-            Ticket.thread_key == inbound.thread_key,
-            Ticket.status_category.in_(REOPENABLE),
-        )
-        .order_by(Ticket.id.desc())
-        .limit(1)
-    )
-
-
 async def find_ticket(
     session: AsyncSession, inbound: InboundMessage, contact_id: int
 ) -> Ticket | None:
@@ -82,7 +73,9 @@ async def find_ticket(
         ticket = await tickets.get_by_number(session, number=number)
         if _same_party(ticket, inbound, contact_id) and ticket.status_category != "closed":
             return ticket
-    ticket = await _by_thread_key(session, inbound)
+    ticket = await tickets.latest_by_thread(
+        session, channel=inbound.channel, thread_key=inbound.thread_key, categories=REOPENABLE
+    )
     return ticket if _same_party(ticket, inbound, contact_id) else None
 
 
@@ -107,13 +100,7 @@ def _message(inbound: InboundMessage, ticket_id: int) -> Message:
         delivery_status="received",
         created_at=inbound.received_at or utcnow(),
         attachments=[
-            Attachment(
-                filename=a.filename,
-                content_type=a.content_type,
-                size=len(a.data),
-                sha256=files.put(a.data),
-                inline=a.inline,
-            )
+            tickets.attachment_row(a.filename, a.content_type, a.data, inline=a.inline)
             for a in inbound.attachments
         ],
     )
@@ -121,10 +108,13 @@ def _message(inbound: InboundMessage, ticket_id: int) -> Message:
 
 async def ingest(session: AsyncSession, *, inbound: InboundMessage) -> IngestResult:
     """Store one inbound message, idempotent on (channel, external_id)."""
-    existing = await _existing(session, inbound)
+    existing = await tickets.get_message_by_external_id(
+        session, channel=inbound.channel, external_id=inbound.external_id
+    )
     if existing is not None:
         ticket = await tickets.get(session, ticket_id=existing.ticket_id)
-        return IngestResult(ticket, existing, duplicate=True, created_ticket=False)
+        event = await _received_event(session, existing)
+        return IngestResult(ticket, existing, duplicate=True, created_ticket=False, event=event)
     contact = await contacts.resolve(session, identity=inbound.sender)
     actor = Actor("customer", contact.id, contact.name or inbound.sender.value)
     ticket = await find_ticket(session, inbound, contact.id)
@@ -147,7 +137,7 @@ async def ingest(session: AsyncSession, *, inbound: InboundMessage) -> IngestRes
     session.add(message)
     ticket.updated_at = utcnow()
     await session.flush()
-    emit(
+    event = emit(
         session,
         "message.received",
         actor=actor,
@@ -161,4 +151,4 @@ async def ingest(session: AsyncSession, *, inbound: InboundMessage) -> IngestRes
             "created_ticket": created,
         },
     )
-    return IngestResult(ticket, message, duplicate=False, created_ticket=created)
+    return IngestResult(ticket, message, duplicate=False, created_ticket=created, event=event)

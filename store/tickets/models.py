@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 
 from store.db import Base, utcnow
 
@@ -19,7 +19,6 @@ class Ticket(Base):
     __table_args__ = (Index("ix_tickets_thread", "channel", "thread_key", "status_category"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    number: Mapped[int | None] = mapped_column(unique=True)
     subject: Mapped[str] = mapped_column(String(500), default="")
     status: Mapped[str] = mapped_column(String(60), default="new")
     status_category: Mapped[str] = mapped_column(String(10), default="new", index=True)
@@ -46,6 +45,9 @@ class Ticket(Base):
     tag_rows: Mapped[list[TicketTag]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="TicketTag.tag"
     )
+
+    # Customers and agents say "#1234"; that number is the id, so it needs no column of its own.
+    number = synonym("id")
 
     @property
     def tags(self) -> list[str]:

@@ -7,11 +7,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
+from store.schemas import Strict
+
 Priority = Literal["low", "normal", "high", "urgent"]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class TicketUpdate(Strict):

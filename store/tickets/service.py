@@ -12,10 +12,11 @@ from store.actor import Actor
 from store.config import service as config
 from store.contacts import service as contacts
 from store.db import utcnow
-from store.errors import Invalid, NotFound
+from store.errors import Invalid
 from store.outbox.service import emit
+from store.rows import assign, get_or_raise
 from store.staff.models import Team, User
-from store.tickets.models import OPEN_CATEGORIES, Attachment, Message, Note, Ticket, TicketTag
+from store.tickets.models import Attachment, Message, Note, Ticket, TicketTag
 from store.tickets.schemas import TicketCreate, TicketUpdate
 
 AUDITED = (
@@ -35,14 +36,43 @@ def snapshot(ticket: Ticket, keys=AUDITED) -> dict[str, Any]:
 
 
 async def get(session: AsyncSession, *, ticket_id: int) -> Ticket:
-    ticket = await session.get(Ticket, ticket_id)
-    if ticket is None:
-        raise NotFound(f"ticket {ticket_id} does not exist")
-    return ticket
+    return await get_or_raise(session, Ticket, ticket_id, "ticket")
 
 
 async def get_by_number(session: AsyncSession, *, number: int) -> Ticket | None:
-    return await session.scalar(select(Ticket).where(Ticket.number == number))
+    return await session.get(Ticket, number)  # the number is the id
+
+
+async def latest_by_thread(
+    session: AsyncSession, *, channel: str, thread_key: str, categories: tuple[str, ...] = ()
+) -> Ticket | None:
+    """The newest ticket of a conversation (optionally only in these status categories)."""
+    query = select(Ticket).where(Ticket.channel == channel, Ticket.thread_key == thread_key)
+    if categories:
+        query = query.where(Ticket.status_category.in_(categories))
+    return await session.scalar(query.order_by(Ticket.id.desc()).limit(1))
+
+
+async def get_message_by_external_id(
+    session: AsyncSession, *, channel: str, external_id: str
+) -> Message | None:
+    """A message by the provider's id for it (unique per channel)."""
+    return await session.scalar(
+        select(Message).where(Message.channel == channel, Message.external_id == external_id)
+    )
+
+
+def attachment_row(
+    filename: str, content_type: str, data: bytes, *, inline: bool = False
+) -> Attachment:
+    """An attachment whose bytes are stored (content-addressed) before the row is."""
+    return Attachment(
+        filename=filename,
+        content_type=content_type,
+        size=len(data),
+        sha256=files.put(data),
+        inline=inline,
+    )
 
 
 async def open_ticket(
@@ -55,7 +85,7 @@ async def open_ticket(
     thread_key: str | None = None,
     channel_account_id: int | None = None,
 ) -> Ticket:
-    """Insert a new ticket and number it (the number is the id: unique on both engines)."""
+    """Insert a new ticket; its number is its id (unique on both engines, no second write)."""
     ticket = Ticket(
         channel=channel,
         subject=subject[:500],
@@ -67,7 +97,6 @@ async def open_ticket(
     )
     session.add(ticket)
     await session.flush()
-    ticket.number = ticket.id
     emit(
         session,
         "ticket.created",
@@ -140,8 +169,7 @@ async def update(
     fields = changes.model_dump(
         exclude_unset=True, exclude={"tags", "add_tags", "remove_tags", "custom_fields"}
     )
-    for key, value in fields.items():
-        setattr(ticket, key, value)
+    assign(ticket, fields)
     if "status" in fields:
         await _set_status(session, ticket, fields["status"])
     if changes.custom_fields is not None:
@@ -203,10 +231,7 @@ async def reply(
         html=html,
         delivery_status="queued",
         meta={"automated": automated or author_kind == "bot"},
-        attachments=[
-            Attachment(filename=n, content_type=t, size=len(d), sha256=files.put(d))
-            for n, t, d in attachments
-        ],
+        attachments=[attachment_row(n, t, d) for n, t, d in attachments],
     )
     session.add(message)
     if author_kind == "agent":
@@ -274,7 +299,3 @@ async def bulk_update(
 ) -> list[Ticket]:
     """All or nothing: one invalid id or value rolls back the whole batch."""
     return [await update(session, ticket_id=i, changes=changes, actor=actor) for i in ids]
-
-
-def is_open(ticket: Ticket) -> bool:
-    return ticket.status_category in OPEN_CATEGORIES

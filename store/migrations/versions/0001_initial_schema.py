@@ -292,7 +292,6 @@ def upgrade() -> None:
     op.create_table(
         "tickets",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("number", sa.Integer(), nullable=True),
         sa.Column("subject", sa.String(length=500), nullable=False),
         sa.Column("status", sa.String(length=60), nullable=False),
         sa.Column("status_category", sa.String(length=10), nullable=False),
@@ -336,7 +335,6 @@ def upgrade() -> None:
             ["team_id"], ["teams.id"], name=op.f("fk_tickets_team_id_teams"), ondelete="SET NULL"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tickets")),
-        sa.UniqueConstraint("number", name=op.f("uq_tickets_number")),
     )
     with op.batch_alter_table("tickets", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_tickets_assignee_id"), ["assignee_id"], unique=False)
