@@ -1,7 +1,6 @@
 """Local transcription of synthesised speech, recorded as Twilio does (8 kHz mono WAV)."""
 
 import shutil
-import subprocess
 import threading
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import pytest
 from channels.transcribe import Transcriber, prepare_model_dir
 from channels.twilio_common import TwilioAccount, fetch_media
 from channels.twilio_voice import parse_recording, recording_audio_url
+from tests.audio import phone_recording
 from tests.doubles.twilio_api import (  # noqa: F401 - pytest fixtures
     twilio_api_fixture,
     twilio_api_server_fixture,
@@ -26,12 +26,7 @@ pytestmark = [
 SPOKEN = "Hello, I need help with my password. My order number is four five six. Thank you."
 
 
-def synthesise(text: str, path: Path) -> Path:
-    """espeak-ng speech, resampled to 8 kHz mono 16-bit PCM like a Twilio call recording."""
-    wide = path.with_suffix(".22k.wav")
-    subprocess.run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(wide), text], check=True)
-    subprocess.run(["sox", str(wide), "-r", "8000", "-c", "1", "-b", "16", str(path)], check=True)
-    return path
+synthesise = phone_recording
 
 
 @pytest.fixture(scope="session")

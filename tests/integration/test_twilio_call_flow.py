@@ -4,8 +4,6 @@ the job, the hold loop, escalation, and the human's answer texted to the caller.
 from __future__ import annotations
 
 import shutil
-import subprocess
-from pathlib import Path
 
 import pytest
 
@@ -14,6 +12,7 @@ from channels.twilio_voice import CONNECTING, HOLD, TEXT_BACK
 from store import files
 from store.actor import BOT
 from store.tickets import service as ticket_service
+from tests.audio import phone_recording
 from tests.doubles.twilio_api import (  # noqa: F401 - pytest fixtures
     twilio_api_fixture,
     twilio_api_server_fixture,
@@ -44,11 +43,7 @@ CLOSED = {"timezone": "UTC", "days": [], "opens": "09:00", "closes": "17:00"}  #
 @pytest.fixture(scope="session")
 def call_wav(tmp_path_factory) -> bytes:
     """espeak-ng speech at 8 kHz mono 16-bit, the shape of a Twilio call recording."""
-    folder = tmp_path_factory.mktemp("call")
-    wide, narrow = folder / "wide.wav", folder / "call.wav"
-    subprocess.run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(wide), SPOKEN], check=True)
-    subprocess.run(["sox", str(wide), "-r", "8000", "-c", "1", "-b", "16", str(narrow)], check=True)
-    return Path(narrow).read_bytes()
+    return phone_recording(SPOKEN, tmp_path_factory.mktemp("call") / "call.wav").read_bytes()
 
 
 @pytest.fixture(scope="session")
