@@ -50,16 +50,17 @@ class Dispatcher:
 
     async def tick(self) -> bool:
         """One pass; True when it found work (so the loop goes again at once)."""
+        # One transaction: new events fan out into deliveries, which are leased at once with
+        # any others that are due (one turn at SQLite's write lock per pass, not two).
         async with self.ctx.db.uow() as session:
             events = await outbox.fan_out(session)
+            due = await outbox.claim_due(session)
         for event in events:
             for listener in self.listeners:
                 try:
                     await listener(event)
                 except Exception:
                     log.exception("event listener failed for event %s", event["id"])
-        async with self.ctx.db.uow() as session:
-            due = await outbox.claim_due(session)
         for delivery_id in due:
             await self._start(delivery_id)
         return bool(events or due)

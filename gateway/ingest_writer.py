@@ -2,8 +2,9 @@
 
 Every channel hands its InboundMessage to `submit`, which resolves once the message is
 committed (accept = durable). Serialising ingest in one task also removes races between two
-first messages of the same new contact; a savepoint per message keeps one bad message from
-failing its batch, and a retry absorbs a race with another process (unique constraints).
+first messages of the same new contact. When a message fails, the batch is redone with a
+savepoint per message, so only that one fails; a retry absorbs a race with another process
+(unique constraints).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from channels.base import InboundMessage
 from store.db import Database
-from store.tickets.ingest import ingest
+from store.tickets.ingest import IngestResult, ingest
 from store.tickets.models import Message
 
 log = logging.getLogger(__name__)
@@ -34,21 +35,25 @@ class Ingested:
     message: Message  # the committed row, detached: read it, do not change it
 
 
-async def _ingest(session, inbound: InboundMessage) -> Ingested:
+def _outcome(r: IngestResult) -> Ingested:
+    return Ingested(
+        r.ticket.id,
+        r.ticket.number,
+        r.message.id,
+        r.duplicate,
+        r.created_ticket,
+        r.event.id,
+        r.message,
+    )
+
+
+async def _ingest_isolated(session, inbound: InboundMessage) -> Ingested:
     """One message inside a savepoint; a unique-key race with another process is retried."""
     for attempt in (1, 2):
         try:
             async with session.begin_nested():
                 r = await ingest(session, inbound=inbound)
-            return Ingested(
-                r.ticket.id,
-                r.ticket.number,
-                r.message.id,
-                r.duplicate,
-                r.created_ticket,
-                r.event.id,
-                r.message,
-            )
+            return _outcome(r)
         except IntegrityError:
             if attempt == 2:
                 raise
@@ -58,7 +63,7 @@ async def _ingest(session, inbound: InboundMessage) -> Ingested:
 async def write_one(db: Database, inbound: InboundMessage) -> Ingested:
     """Ingest in its own transaction: for jobs and the CLI, where no writer task runs."""
     async with db.uow() as session:
-        return await _ingest(session, inbound)
+        return await _ingest_isolated(session, inbound)
 
 
 class IngestWriter:
@@ -96,18 +101,33 @@ class IngestWriter:
                         future.set_exception(exc)
 
     async def _write_batch(self, batch) -> None:
-        results: list[tuple[asyncio.Future, Ingested | Exception]] = []
-        async with self.db.uow() as session:
-            for inbound, future in batch:
-                try:
-                    results.append((future, await _ingest(session, inbound)))
-                except Exception as exc:
-                    results.append((future, exc))
+        try:
+            results = await self._commit_batch(batch)
+        except Exception:
+            # Some message failed: redo the batch one savepoint per message, so only it fails.
+            results = await self._commit_batch_isolated(batch)
         # Only after the commit: acknowledging earlier would break accept = durable.
-        for future, outcome in results:
+        for (_, future), outcome in zip(batch, results, strict=True):
             if future.done():
                 continue
             if isinstance(outcome, Exception):
                 future.set_exception(outcome)
             else:
                 future.set_result(outcome)
+
+    async def _commit_batch(self, batch) -> list[Ingested]:
+        """The common case: every message fine, no savepoints (two statements less each)."""
+        async with self.db.uow() as session:
+            stored = [await ingest(session, inbound=inbound) for inbound, _ in batch]
+            await session.flush()  # event ids, for the outcomes
+            return [_outcome(r) for r in stored]
+
+    async def _commit_batch_isolated(self, batch) -> list[Ingested | Exception]:
+        results: list[Ingested | Exception] = []
+        async with self.db.uow() as session:
+            for inbound, _ in batch:
+                try:
+                    results.append(await _ingest_isolated(session, inbound))
+                except Exception as exc:
+                    results.append(exc)
+        return results

@@ -50,7 +50,7 @@ class ConsoleNamespace(socketio.AsyncNamespace):
 
     async def _allowed(self, environ, auth) -> bool:
         token = auth.get("token") if isinstance(auth, dict) else None
-        async with self.app.state.db.uow() as session:
+        async with self.app.state.db.uow() as session:  # a key's last_used_at may be written
             if token:
                 key = await staff.verify_api_key(session, key=str(token))
                 return key is not None and bool({"admin", "tickets:read"} & set(key.scopes))
@@ -77,7 +77,7 @@ class ConsoleNamespace(socketio.AsyncNamespace):
 
     async def on_typing(self, sid, data):
         """An agent typing: shown in the customer's widget when the ticket is a web chat."""
-        async with self.app.state.db.uow() as session:
+        async with self.app.state.db.read() as session:
             conversation = await events.conversation_of(session, int(data["ticket_id"]))
         if conversation is not None:
             typing = {"type": "typing", "author_kind": "agent", "typing": bool(data.get("typing"))}
@@ -119,8 +119,8 @@ class Realtime:
         """The dispatcher's listener: called once per committed event, in order."""
         await self.to_console(event["ticket_id"], "event", event)
         if not events.for_widget(event):
-            return  # most events: no database read, and no turn at SQLite's lock
-        async with self.app.state.db.uow() as session:
+            return  # most events need no database read at all
+        async with self.app.state.db.read() as session:
             routed = await events.live_widget_event(session, event, self.file_url)
         if routed is not None:
             conversation, widget_event = routed

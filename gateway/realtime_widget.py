@@ -78,7 +78,7 @@ class WidgetNamespace(socketio.AsyncNamespace):
         return self.app.state.settings.secret
 
     async def _account(self, widget_key) -> tuple[int, WidgetConfig]:
-        async with self.app.state.db.uow() as session:
+        async with self.app.state.db.read() as session:
             row = await accounts.get_by_address(session, channel=NAME, address=str(widget_key))
             if row is None or not row.active:
                 raise Refused("This chat is not enabled for this site.")
@@ -109,7 +109,7 @@ class WidgetNamespace(socketio.AsyncNamespace):
         if conn is None:
             return
         conversation = conn.visitor.conversation_id
-        async with self.app.state.db.uow() as session:
+        async with self.app.state.db.read() as session:
             history = await events.replay(session, conversation, last_seq, self.realtime.file_url)
             conn.ticket_id = await events.latest_ticket(session, conversation)
         payload = {

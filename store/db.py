@@ -70,15 +70,15 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
-def make_engine(url: str, **kwargs) -> AsyncEngine:
+def make_engine(url: str, *, read_only: bool = False, **kwargs) -> AsyncEngine:
     if url.startswith("sqlite"):
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        # IMMEDIATE: take the write lock at the start, so a transaction that read first never
-        # fails to upgrade later (SQLITE_BUSY_SNAPSHOT is not retried by busy_timeout).
-        event.listen(
-            engine.sync_engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE")
-        )
+        # Writers: IMMEDIATE takes the write lock at the start, so a transaction that read first
+        # never fails to upgrade later (SQLITE_BUSY_SNAPSHOT is not retried by busy_timeout).
+        # Readers: a plain BEGIN reads a WAL snapshot beside the writer, never waiting for it.
+        begin = "BEGIN" if read_only else "BEGIN IMMEDIATE"
+        event.listen(engine.sync_engine, "begin", lambda conn: conn.exec_driver_sql(begin))
         return engine
     kwargs.setdefault("pool_size", 20)
     kwargs.setdefault("max_overflow", 20)
@@ -100,6 +100,11 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         self.engine = make_engine(url, **engine_kwargs)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # On SQLite, reads get their own engine so they need not queue for the write lock.
+        self._read_engine = (
+            make_engine(url, read_only=True, **engine_kwargs) if self.is_sqlite else self.engine
+        )
+        self._read_sessions = async_sessionmaker(self._read_engine, expire_on_commit=False)
         self.on_commit: list[Callable[[], None]] = []
         # SQLite has one writer at a time: queue for it here (fair, no busy-wait in threads).
         self._write_lock = asyncio.Lock() if self.is_sqlite else contextlib.nullcontext()
@@ -125,5 +130,17 @@ class Database:
             for callback in self.on_commit:
                 callback()
 
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A read-only transaction: a consistent snapshot, never holding up or waiting for
+        writers. Nothing is committed (a write here is rolled back)."""
+        async with self._read_sessions() as session:
+            try:
+                yield session
+            finally:
+                await session.rollback()
+
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self._read_engine is not self.engine:
+            await self._read_engine.dispose()

@@ -60,6 +60,10 @@ async def _empty(app) -> None:
             for name in names:
                 await conn.execute(text(f"DELETE FROM {name}"))
         else:
+            # The dispatcher's background pass locks events, then deliveries and webhooks;
+            # TRUNCATE takes its locks in list order, so the same order cannot deadlock with it.
+            first = ["events", "deliveries", "webhooks"]
+            names = first + [n for n in names if n not in first]
             await conn.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))
         await conn.execute(
             text(

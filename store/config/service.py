@@ -28,13 +28,6 @@ async def status_category(session: AsyncSession, *, status: str) -> str:
     raise Invalid(f"unknown status {status!r}; the workflow has: {names}")
 
 
-async def default_status(session: AsyncSession, *, category: str) -> str:
-    for row in await list_statuses(session):
-        if row.category == category:
-            return row.name
-    return category
-
-
 async def create_status(session: AsyncSession, *, name: str, category: str) -> WorkflowStatus:
     if category not in STATUS_CATEGORIES:
         raise Invalid(f"category must be one of {', '.join(STATUS_CATEGORIES)}")

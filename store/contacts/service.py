@@ -37,11 +37,12 @@ async def resolve(session: AsyncSession, *, identity: Identity) -> Contact:
         if identity.display_name and not contact.name:
             contact.name = identity.display_name
         return contact
-    return await create(
-        session,
-        name=identity.display_name or "",
-        identities=[(identity.kind, identity.value)],
-    )
+    # Nobody owns the identity (just looked), so it is attached without asking again.
+    contact = Contact(name=identity.display_name or "", attributes={}, identities=[])
+    _attach(contact, identity.kind, normalise(identity.kind, identity.value))
+    session.add(contact)
+    await session.flush()
+    return contact
 
 
 async def create(
@@ -66,7 +67,11 @@ async def add_identity(session: AsyncSession, *, contact: Contact, kind: str, va
     if owner is not None and owner is not contact:
         raise Conflict(f"{kind} {value} already belongs to contact {owner.id}")
     if owner is None:
-        contact.identities.append(ContactIdentity(kind=kind, value=value))
+        _attach(contact, kind, value)
+
+
+def _attach(contact: Contact, kind: str, value: str) -> None:
+    contact.identities.append(ContactIdentity(kind=kind, value=value))
     if kind == "email" and not contact.email:
         contact.email = value
     if kind == "phone" and not contact.phone:

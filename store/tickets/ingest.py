@@ -131,11 +131,12 @@ async def ingest(session: AsyncSession, *, inbound: InboundMessage) -> IngestRes
             channel_account_id=inbound.account_id,
         )
         ticket.language = inbound.language
-    elif "auto_reply" not in inbound.flags and "bounce" not in inbound.flags:
-        await tickets.reopen(session, ticket=ticket, actor=actor)
+    else:
+        ticket.updated_at = utcnow()
+        if "auto_reply" not in inbound.flags and "bounce" not in inbound.flags:
+            await tickets.reopen(session, ticket=ticket, actor=actor)
     message = _message(inbound, ticket.id)
     session.add(message)
-    ticket.updated_at = utcnow()
     await session.flush()
     event = emit(
         session,

@@ -75,6 +75,10 @@ def attachment_row(
     )
 
 
+# New tickets start "new" and customer or agent activity moves them to "open": both are
+# built-in statuses, seeded first and never deletable, so no lookup is needed.
+
+
 async def open_ticket(
     session: AsyncSession,
     *,
@@ -92,7 +96,7 @@ async def open_ticket(
         contact_id=contact_id,
         thread_key=thread_key,
         channel_account_id=channel_account_id,
-        status=await config.default_status(session, category="new"),
+        status="new",
         tag_rows=[],
     )
     session.add(ticket)
@@ -204,8 +208,7 @@ async def _set_status(session: AsyncSession, ticket: Ticket, status: str) -> Non
 async def reopen(session: AsyncSession, *, ticket: Ticket, actor: Actor) -> None:
     """A customer wrote again: a pending or solved ticket goes back to open."""
     if ticket.status_category in ("pending", "solved"):
-        status = await config.default_status(session, category="open")
-        await update(session, ticket_id=ticket.id, changes=TicketUpdate(status=status), actor=actor)
+        await update(session, ticket_id=ticket.id, changes=TicketUpdate(status="open"), actor=actor)
 
 
 async def reply(
@@ -241,8 +244,7 @@ async def reply(
                 session, ticket_id=ticket.id, changes=TicketUpdate(owner="human"), actor=actor
             )
     if ticket.status_category == "new":
-        status = await config.default_status(session, category="open")
-        await update(session, ticket_id=ticket.id, changes=TicketUpdate(status=status), actor=actor)
+        await update(session, ticket_id=ticket.id, changes=TicketUpdate(status="open"), actor=actor)
     ticket.updated_at = utcnow()
     await session.flush()
     emit(
