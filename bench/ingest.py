@@ -1,8 +1,9 @@
 """Inbound messages per second through the HTTP API into durable storage, vs the bare endpoint.
 
 Starts `autocrm serve` (one process) on SQLite, then on PostgreSQL when one is reachable, and
-drives it at concurrency 64 from this process. Prints req/s, p50/p99 and the ratio to /healthz.
-Usage: python bench/ingest.py [--requests 3000] [--concurrency 64] [--pg postgresql://...]
+drives it with wrk (Debian package `wrk`) at concurrency 64: each request a new message.
+Prints req/s, p50/p99 and the ratio to the same server's bare /healthz.
+Usage: python bench/ingest.py [--seconds 10] [--concurrency 64] [--pg postgresql://...]
 """
 
 from __future__ import annotations
@@ -10,14 +11,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from pathlib import Path
-
-import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -50,7 +49,7 @@ def start_server(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
     return proc, f"http://127.0.0.1:{port}"
 
 
-def api_key(env: dict[str, str]) -> str:
+def api_key(env: dict[str, str], scopes: str = "tickets:write") -> str:
     out = subprocess.run(
         [
             sys.executable,
@@ -61,7 +60,7 @@ def api_key(env: dict[str, str]) -> str:
             "--name",
             "bench",
             "--scopes",
-            "tickets:write",
+            scopes,
         ],
         env=env,
         cwd=ROOT,
@@ -72,71 +71,72 @@ def api_key(env: dict[str, str]) -> str:
     return out.stdout.strip().splitlines()[-1]
 
 
-async def load(url: str, n: int, concurrency: int, make_request) -> tuple[float, list[float]]:
-    latencies: list[float] = []
-    queue = iter(range(n))
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
-
-        async def worker():
-            for i in queue:
-                start = time.perf_counter()
-                response = await make_request(client, i)
-                latencies.append(time.perf_counter() - start)
-                if response.status_code >= 300:
-                    raise RuntimeError(f"{response.status_code}: {response.text[:200]}")
-
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        return time.perf_counter() - started, latencies
-
-
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * p))] * 1000
+WRK_SCRIPT = """
+counter = 0
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer %(key)s"
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
+function request()
+  counter = counter + 1
+  local body = string.format(
+    '{"external_id":"%(run)s-%%d-%%d","customer":{"email":"c%%d@bench.example"},' ..
+    '"body":"message %%d: my order has not arrived yet, can you check?"}',
+    tid, counter, counter %% 500, counter)
+  return wrk.format(nil, "/api/v1/inbound", nil, body)
+end
+"""
 
 
-async def measure(label: str, env: dict[str, str], n: int, concurrency: int) -> None:
+def wrk(url: str, seconds: int, concurrency: int, script: str | None = None) -> dict[str, float]:
+    """Run wrk (C, so the load generator is not what we measure) and read its summary."""
+    cmd = ["wrk", "-t2", f"-c{concurrency}", f"-d{seconds}s", "--latency", url]
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as lua:
+        if script:
+            lua.write(script)
+            lua.flush()
+            cmd[1:1] = ["-s", lua.name]
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    if "Non-2xx" in out:
+        raise RuntimeError(f"errors under load:\n{out}")
+    return {
+        "rate": float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1]),
+        "p50": _ms(re.search(r"^\s+50%\s+(\S+)$", out, re.M)[1]),
+        "p99": _ms(re.search(r"^\s+99%\s+(\S+)$", out, re.M)[1]),
+    }
+
+
+def _ms(value: str) -> float:
+    number, unit = re.match(r"([\d.]+)(\w+)", value).groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
+
+
+def measure(label: str, env: dict[str, str], seconds: int, concurrency: int) -> None:
     key = api_key(env)
     proc, url = start_server(env)
-    run = uuid.uuid4().hex[:8]
-    headers = {"Authorization": f"Bearer {key}"}
-
-    async def inbound(client, i):
-        return await client.post(
-            "/api/v1/inbound",
-            headers=headers,
-            json={
-                "external_id": f"{run}-{i}",
-                "customer": {"email": f"c{i % 500}@bench.example"},
-                "body": f"message {i}: my order has not arrived yet, can you check?",
-            },
-        )
-
-    async def bare(client, i):
-        return await client.get("/healthz")
-
+    script = WRK_SCRIPT % {"key": key, "run": uuid.uuid4().hex[:8]}
     try:
-        await load(url, 200, concurrency, bare)  # warm-up
-        bare_s, bare_lat = await load(url, n, concurrency, bare)
-        ing_s, ing_lat = await load(url, n, concurrency, inbound)
+        wrk(url + "/healthz", 2, concurrency)  # warm-up
+        bare = wrk(url + "/healthz", seconds, concurrency)
+        ingest = wrk(url, seconds, concurrency, script)
     finally:
         proc.terminate()
         proc.wait(10)
-    bare_rate, ing_rate = n / bare_s, n / ing_s
-    print(
-        f"{label:10s} bare    {bare_rate:8.0f} req/s  p50 {pct(bare_lat, 0.5):6.1f} ms  "
-        f"p99 {pct(bare_lat, 0.99):6.1f} ms"
-    )
-    print(
-        f"{label:10s} ingest  {ing_rate:8.0f} msg/s  p50 {pct(ing_lat, 0.5):6.1f} ms  "
-        f"p99 {pct(ing_lat, 0.99):6.1f} ms  ratio {ing_rate / bare_rate:.2f}"
-    )
+    for name, r in (("bare", bare), ("ingest", ingest)):
+        print(
+            f"{label:10s} {name:7s} {r['rate']:8.0f} req/s  p50 {r['p50']:7.1f} ms  "
+            f"p99 {r['p99']:7.1f} ms"
+        )
+    print(f"{label:10s} ratio ingest/bare {ingest['rate'] / bare['rate']:.2f}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432")
     args = parser.parse_args()
@@ -145,7 +145,7 @@ def main() -> None:
     base.pop("REDIS_URL", None)
     with tempfile.TemporaryDirectory() as tmp:
         env = {**base, "AUTOCRM_DATA_DIR": tmp}
-        asyncio.run(measure("sqlite", env, args.requests, args.concurrency))
+        measure("sqlite", env, args.seconds, args.concurrency)
     if reachable("127.0.0.1", 5432) or "5432" not in args.pg:
         import asyncpg
 
@@ -166,7 +166,7 @@ def main() -> None:
                 check=True,
                 capture_output=True,
             )
-            asyncio.run(measure("postgresql", env, args.requests, args.concurrency))
+            measure("postgresql", env, args.seconds, args.concurrency)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -18,6 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from channels.transcribe import Transcriber  # noqa: E402
+from tests.audio import phone_recording  # noqa: E402
 
 SPEECH = (
     "Hi, this is Maria calling about order number four five six. The parcel was marked as "
@@ -26,10 +26,7 @@ SPEECH = (
 
 
 def phone_clip(folder: Path) -> Path:
-    wide, narrow = folder / "clip22k.wav", folder / "clip8k.wav"
-    subprocess.run(["espeak-ng", "-v", "en-us", "-s", "160", "-w", str(wide), SPEECH], check=True)
-    subprocess.run(["sox", str(wide), "-r", "8000", "-c", "1", "-b", "16", str(narrow)], check=True)
-    return narrow
+    return phone_recording(SPEECH, folder / "clip8k.wav", speed=160)
 
 
 def main() -> None:
