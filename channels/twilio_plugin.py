@@ -60,28 +60,19 @@ class VoiceReplies:
         return await self.sms.send(outbound)
 
 
-def _number(config: dict[str, Any]) -> str:
-    return config.get("number", "")
-
-
-register(
-    ChannelSpec(
-        "twilio_sms",
+def _spec(name: str, adapter: type) -> ChannelSpec:
+    """The same Twilio account config serves texts and calls; only the sending adapter differs."""
+    return ChannelSpec(
+        name,
         config_model=TwilioAccount,
         secret_fields=frozenset({"auth_token"}),
-        build=lambda config, _id: SmsChannel(account_from(config)),
-        address_of=_number,
+        build=lambda config, _id: adapter(account_from(config)),
+        address_of=lambda config: config.get("number", ""),
     )
-)
-register(
-    ChannelSpec(
-        "twilio_voice",
-        config_model=TwilioAccount,
-        secret_fields=frozenset({"auth_token"}),
-        build=lambda config, _id: VoiceReplies(account_from(config)),
-        address_of=_number,
-    )
-)
+
+
+register(_spec("twilio_sms", SmsChannel))
+register(_spec("twilio_voice", VoiceReplies))
 
 
 @router.post("/sms")
