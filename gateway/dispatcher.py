@@ -35,6 +35,9 @@ class Dispatcher:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
         await asyncio.gather(*self._running, return_exceptions=True)
+        http = self.ctx.extras.pop("http", None)  # the webhook client, made on first use
+        if http is not None:
+            await http.aclose()
 
     async def _loop(self) -> None:
         while True:
