@@ -41,6 +41,7 @@ from store.tickets.models import Message
 
 log = logging.getLogger(__name__)
 SECRET_FIELDS = frozenset({"bot_token", "signing_secret"})
+SLACK = Actor("system", None, "slack")
 
 
 class SlackConfig(Strict):
@@ -163,7 +164,7 @@ async def _record_change(db, event: SlackEvent) -> None:
 
 async def _actor(session, identity: Identity | None) -> Actor:
     if identity is None:  # Slack does not say who deleted a message
-        return Actor("system", None, "slack")
+        return SLACK
     contact = await contacts.get_by_identity(session, kind=identity.kind, value=identity.value)
     if contact is None:
         return Actor("customer", None, identity.value)
@@ -183,8 +184,8 @@ async def enrich_message(ctx: JobContext, args: dict[str, Any]) -> None:
             return
         app = slack_app({**account.config, **account.secrets})
         user_id, pending_files = message.meta.get("user"), _pending_files(message)
-    if user_id and args.get("contact_id"):
-        await _link_user(ctx, app, args["contact_id"], user_id)
+    if user_id:
+        await _link_user(ctx, app, user_id)
     if pending_files:
         await _attach_files(ctx, app, args["message_id"], pending_files)
 
@@ -205,9 +206,11 @@ def _retry_or_give_up(exc: SlackCallError, what: str) -> None:
     log.warning("slack %s failed for good: %s", what, exc)
 
 
-async def _link_user(ctx: JobContext, app: SlackApp, contact_id: int, user_id: str) -> None:
+async def _link_user(ctx: JobContext, app: SlackApp, user_id: str) -> None:
+    # Found by the Slack identity, not the event's contact_id: an earlier job may have merged
+    # that contact into the one who owns the user's email.
     async with ctx.db.uow() as session:
-        contact = await session.get(Contact, contact_id)
+        contact = await contacts.get_by_identity(session, kind="slack", value=user_id)
         if contact is None or contact.attributes.get("slack_user", {}).get("id") == user_id:
             return  # gone, or already looked up: one users.info per person, not per message
     try:
@@ -216,24 +219,21 @@ async def _link_user(ctx: JobContext, app: SlackApp, contact_id: int, user_id: s
         _retry_or_give_up(exc, "users.info")
         profile = {"name": None, "email": None}  # not found or no scope: remember we asked
     async with ctx.db.uow() as session:
-        contact = await session.get(Contact, contact_id)
+        contact = await contacts.get_by_identity(session, kind="slack", value=user_id)
         if contact is not None:
             await _apply_profile(session, contact, user_id, profile)
 
 
 async def _apply_profile(session, contact: Contact, user_id: str, profile: dict) -> None:
-    attributes = {**contact.attributes, "slack_user": {"id": user_id, **profile}}
+    if profile["email"]:
+        # Slack's profile email: a customer already known by it (email, API) is this person,
+        # so the Slack contact folds into theirs, tickets and all.
+        contact = await contacts.claim_email(
+            session, contact=contact, email=profile["email"], actor=SLACK
+        )
     if profile["name"] and not contact.name:
         contact.name = profile["name"]
-    email = profile["email"]
-    if email:
-        owner = await contacts.get_by_identity(session, kind="email", value=email)
-        if owner is None:
-            await contacts.add_identity(session, contact=contact, kind="email", value=email)
-        elif owner.id != contact.id:
-            # Merging two contacts (and their tickets) is a person's call; leave a pointer.
-            attributes["slack_email_owner_id"] = owner.id
-    contact.attributes = attributes
+    contact.attributes = {**contact.attributes, "slack_user": {"id": user_id, **profile}}
     await session.flush()
 
 

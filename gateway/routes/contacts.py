@@ -41,6 +41,10 @@ class ContactUpdate(Strict):
     attributes: dict[str, Any] | None = None
 
 
+class ContactMerge(Strict):
+    other_id: int  # this contact's identities and tickets move over, then it is deleted
+
+
 class ContactRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: int
@@ -88,3 +92,10 @@ async def update_contact(
     if data.identities is not None:
         changes["identities"] = [(i.kind, i.value) for i in data.identities]
     return await contacts.update(session, contact_id=contact_id, changes=changes)
+
+
+@router.post("/{contact_id}/merge", response_model=ContactRead)
+async def merge_contact(contact_id: int, data: ContactMerge, session: Session, who: ContactsWrite):
+    keep = await contacts.get(session, contact_id=contact_id)
+    other = await contacts.get(session, contact_id=data.other_id)
+    return await contacts.merge(session, keep=keep, other=other, actor=who.actor)

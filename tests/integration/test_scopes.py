@@ -29,6 +29,7 @@ REQUIRED: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/contacts"): CW,
     ("GET", "/api/v1/contacts/{contact_id}"): CR,
     ("PATCH", "/api/v1/contacts/{contact_id}"): CW,
+    ("POST", "/api/v1/contacts/{contact_id}/merge"): CW,
     ("GET", "/api/v1/users"): TR,
     ("POST", "/api/v1/users"): ADMIN,
     ("PATCH", "/api/v1/users/{user_id}"): ADMIN,

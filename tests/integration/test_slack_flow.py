@@ -97,6 +97,25 @@ async def test_admin_configures_the_app_and_secrets_never_come_back(
     assert SECRET not in shown.text and "xoxb-" not in shown.text
 
 
+async def test_no_admin_answer_carries_a_secret_and_a_rotated_secret_applies(
+    client, admin_headers, slack_account, slack_api
+):
+    base = f"/api/v1/channels/{slack_account['id']}"
+    rotated = {"config": {"signing_secret": "n3w-signing"}}
+    patched = await client.patch(base, json=rotated, headers=admin_headers)
+    assert patched.status_code == 200, patched.text
+    listed = await client.get("/api/v1/channels", headers=admin_headers)
+    answers = [json.dumps(slack_account), patched.text, listed.text]
+    for secret in (SECRET, "n3w-signing", slack_api.state.token):
+        assert [a for a in answers if secret in a] == []
+    assert patched.json()["secrets_set"] == ["bot_token", "signing_secret"]
+
+    body = json.dumps(payload("top_level_message")).encode()
+    old = await client.post(EVENTS, content=body, headers=signed(body))
+    new = await client.post(EVENTS, content=body, headers=signed(body, secret="n3w-signing"))
+    assert (old.status_code, new.status_code) == (401, 200)
+
+
 async def test_a_config_without_a_bot_token_is_refused(client, admin_headers):
     config = {"bot_token": "xoxp-user-token", "signing_secret": SECRET, "channel_ids": [CHANNEL]}
     body = {"channel": "slack", "name": "Wrong token", "config": config}
@@ -155,6 +174,17 @@ async def test_a_thread_becomes_one_ticket(app, client, admin_headers, slack_acc
     assert other.json()["ticket_id"] != ticket["id"]  # a new top-level message, a new ticket
 
 
+async def test_another_person_in_the_thread_adds_to_the_same_ticket(
+    app, client, admin_headers, slack_account
+):
+    ticket = await open_thread(app, client, admin_headers)
+    colleague = payload("thread_reply", user="U0COLLEAGUE", ts="1700000300.000300")
+    colleague["event_id"] = "Ev0REPLY0002"
+    response = await deliver(client, colleague)
+    assert response.json()["ticket_id"] == ticket["id"]
+    assert len(await messages(client, admin_headers, ticket["id"])) == 2
+
+
 async def test_a_slack_retry_does_not_add_a_second_message(
     app, client, admin_headers, slack_account
 ):
@@ -194,16 +224,64 @@ async def test_users_info_gives_the_contact_a_name_and_email(
     assert len(slack_api.calls_to("users.info")) == 1  # once per person, not per message
 
 
-async def test_an_email_owned_by_another_contact_is_pointed_to(
-    app, client, admin_headers, slack_account
+async def test_users_info_is_a_job_so_a_rate_limit_neither_delays_the_ack_nor_loses_it(
+    app, client, admin_headers, slack_account, slack_api
 ):
-    known = {"name": "Ana", "identities": [{"kind": "email", "value": "ana@example.com"}]}
-    owner = (await client.post("/api/v1/contacts", json=known, headers=admin_headers)).json()
-    ticket = await open_thread(app, client, admin_headers)
-    contact_url = f"/api/v1/contacts/{ticket['contact_id']}"
-    contact = (await client.get(contact_url, headers=admin_headers)).json()
-    assert contact["attributes"]["slack_email_owner_id"] == owner["id"]
-    assert contact["attributes"]["slack_user"]["email"] == "ana@example.com"
+    slack_api.rate_limit("users.info", retry_after=1)
+    response = await deliver(client, payload("top_level_message"))
+    assert response.status_code == 200 and response.json()["ticket_id"]
+    contact_url = None
+
+    async def enriched():
+        nonlocal contact_url
+        [ticket] = await tickets(client, admin_headers)
+        contact_url = f"/api/v1/contacts/{ticket['contact_id']}"
+        contact = (await client.get(contact_url, headers=admin_headers)).json()
+        return contact if contact["email"] else None
+
+    contact = await eventually(app, enriched)
+    assert contact and contact["email"] == "ana@example.com"
+    assert len(slack_api.calls_to("users.info")) == 2  # the 429, then the retry
+
+
+async def test_a_customer_known_by_email_stays_one_contact(
+    app, client, admin_headers, slack_account, slack_api
+):
+    slack_api.add_user("U0CUSTOMER", name="jane", real_name="Jane Roe", email="jane@example.com")
+    known = {"name": "Jane", "identities": [{"kind": "email", "value": "Jane@Example.com"}]}
+    jane = (await client.post("/api/v1/contacts", json=known, headers=admin_headers)).json()
+    # Both messages are in before users.info runs: each enrich job starts from a Slack contact.
+    await deliver(client, payload("top_level_message"))
+    await deliver(client, payload("thread_reply"))
+    await settle(app)
+
+    [ticket] = await tickets(client, admin_headers)
+    assert ticket["contact_id"] == jane["id"]
+    everyone = (await client.get("/api/v1/contacts", headers=admin_headers)).json()
+    assert [c["id"] for c in everyone] == [jane["id"]]
+    [contact] = everyone
+    assert contact["name"] == "Jane"
+    assert {(i["kind"], i["value"]) for i in contact["identities"]} == {
+        ("email", "jane@example.com"),
+        ("slack", "U0CUSTOMER"),
+    }
+    assert contact["attributes"]["slack_user"]["email"] == "jane@example.com"
+    async with app.state.db.sessions() as session:
+        [merged] = await session.scalars(select(Event).where(Event.type == "contact.merged"))
+    assert merged.payload["contact_id"] == jane["id"]
+    assert merged.payload["ticket_ids"] == [ticket["id"]]
+    assert (merged.actor_kind, merged.actor_name) == ("system", "slack")
+
+    # The next message of that Slack user goes straight to Jane; replies still reach the thread.
+    looked_up = len(slack_api.calls_to("users.info"))
+    await deliver(client, payload("top_level_message", ts="1700000900.000900"))
+    url = f"/api/v1/tickets/{ticket['id']}/messages"
+    await client.post(url, json={"body": "On it, Jane."}, headers=admin_headers)
+    await settle(app)
+    assert {t["contact_id"] for t in await tickets(client, admin_headers)} == {jane["id"]}
+    assert len(slack_api.calls_to("users.info")) == looked_up  # known now: no second lookup
+    [call] = slack_api.calls_to("chat.postMessage")
+    assert (call.params["channel"], call.params["thread_ts"]) == (CHANNEL, TOP_TS)
 
 
 async def test_a_shared_file_becomes_an_attachment(
@@ -266,7 +344,12 @@ async def test_edit_and_deletion_are_recorded_as_events(app, client, admin_heade
 async def test_an_agent_reply_goes_into_the_thread_and_a_note_never_does(
     app, client, admin_headers, slack_account, slack_api
 ):
-    ticket = await open_thread(app, client, admin_headers)
+    await open_thread(app, client, admin_headers)
+    other_ts = "1700000900.000900"  # a second thread, so "the first thread" would be wrong
+    await deliver(client, payload("top_level_message", ts=other_ts))
+    [ticket] = [
+        t for t in await tickets(client, admin_headers) if t["thread_key"].endswith(other_ts)
+    ]
     base = f"/api/v1/tickets/{ticket['id']}"
     await client.post(f"{base}/notes", json={"body": "internal only"}, headers=admin_headers)
     sent = await client.post(f"{base}/messages", json={"body": "Re-sent."}, headers=admin_headers)
@@ -274,7 +357,7 @@ async def test_an_agent_reply_goes_into_the_thread_and_a_note_never_does(
     await settle(app)
 
     [call] = slack_api.calls_to("chat.postMessage")
-    assert (call.params["channel"], call.params["thread_ts"]) == (CHANNEL, TOP_TS)
+    assert (call.params["channel"], call.params["thread_ts"]) == (CHANNEL, other_ts)
     assert call.params["text"] == "Re-sent."
     out = (await messages(client, admin_headers, ticket["id"]))[-1]
     assert out["delivery_status"] == "sent"
