@@ -20,8 +20,9 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 widget:
-	@if command -v npm >/dev/null; then cd widget && npm ci --no-audit --no-fund && npm run build; \
-	else echo "npm not found: the chat widget is not built (browser tests will fail)"; fi
+	@if command -v npm >/dev/null; then \
+		for dir in widget console; do (cd $$dir && npm ci --no-audit --no-fund && npm run build) || exit 1; done; \
+	else echo "npm not found: the chat widget and console are not built (browser tests will fail)"; fi
 
 test: install widget
 	$(PY) -m ruff check .
@@ -34,4 +35,4 @@ bench: install
 	$(PY) bench/ingest.py
 
 clean:
-	rm -rf $(VENV) var widget/node_modules widget/dist test-artifacts
+	rm -rf $(VENV) var widget/node_modules widget/dist console/node_modules gateway/console/static/build test-artifacts

@@ -82,3 +82,15 @@ class EmailGuard:
     def record_auto_reply(self, recipient: str) -> None:
         """Call after an automatic reply went out to `recipient`."""
         self.replies.record(recipient.lower())
+
+
+# One guard per mailbox in this process: the poller counts senders in it and the send adapter
+# counts automatic replies in it, so both sides of a mail loop see the same numbers.
+_guards: dict[int | None, EmailGuard] = {}
+
+
+def guard_for(account_id: int | None) -> EmailGuard:
+    guard = _guards.get(account_id)
+    if guard is None:
+        guard = _guards[account_id] = EmailGuard()
+    return guard

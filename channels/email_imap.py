@@ -33,6 +33,7 @@ __all__ = ["ImapError", "ImapPoller", "ImapSettings", "MailboxCursor", "PollResu
 log = logging.getLogger(__name__)
 
 Sink = Callable[[InboundMessage], Awaitable[None]]
+CursorSaver = Callable[["MailboxCursor"], Awaitable[None]]
 
 
 @dataclass
@@ -59,11 +60,14 @@ class ImapPoller:
         sink: Sink,
         *,
         cursor: MailboxCursor | None = None,
+        save_cursor: CursorSaver | None = None,
         max_backoff: float = 60.0,
     ) -> None:
         self.settings = settings
         self.sink = sink
         self.cursor = cursor or MailboxCursor()
+        self.save_cursor = save_cursor  # persists the cursor (e.g. in the account's state)
+        self._saved = (self.cursor.uidvalidity, self.cursor.last_uid)
         self.max_backoff = max_backoff
         self._client: aioimaplib.IMAP4 | None = None
         self._lost = asyncio.Event()  # aioimaplib does not fail a pending IDLE on disconnect
@@ -85,23 +89,45 @@ class ImapPoller:
                 self.cursor.last_uid = max(self.cursor.last_uid, first_failed - 1)
             elif first_failed is None:
                 self.cursor.last_uid = max(batch)
+            await self._save_cursor()
+        await self._save_cursor()  # a new UIDVALIDITY is worth keeping even with no mail
         return result
 
+    async def _save_cursor(self) -> None:
+        # Saved after the messages were committed and flagged: a crash before this only
+        # means fetching them again, which the idempotent sink absorbs.
+        current = (self.cursor.uidvalidity, self.cursor.last_uid)
+        if self.save_cursor is not None and current != self._saved:
+            await self.save_cursor(self.cursor)
+            self._saved = current
+
     async def _deliver(self, messages: list[tuple[int, bytes]]) -> tuple[list[int], list[int]]:
+        parsed = [(uid, self._parse(uid, raw)) for uid, raw in messages]
+        # The batch goes to the sink at once (in UID order), so a group-committing sink can
+        # store it in one transaction; each message still succeeds or fails on its own.
+        outcomes = await asyncio.gather(
+            *(self.sink(inbound) for _, inbound in parsed), return_exceptions=True
+        )
         handled: list[int] = []
         failed: list[int] = []
-        for uid, raw in messages:
-            inbound = parse_email(raw, our_addresses=self.settings.our_addresses)
-            inbound.account_id = self.settings.account_id
-            inbound.meta["imap_uid"] = uid
-            try:
-                await self.sink(inbound)
-            except Exception:  # one bad message must not stop the mailbox; it stays unseen
-                log.exception("sink failed for uid %s (%s); left unseen", uid, inbound.external_id)
+        for (uid, inbound), outcome in zip(parsed, outcomes, strict=True):
+            if isinstance(outcome, BaseException):  # it stays unseen and is fetched again
+                log.error(
+                    "sink failed for uid %s (%s); left unseen",
+                    uid,
+                    inbound.external_id,
+                    exc_info=outcome,
+                )
                 failed.append(uid)
             else:
                 handled.append(uid)
         return handled, failed
+
+    def _parse(self, uid: int, raw: bytes) -> InboundMessage:
+        inbound = parse_email(raw, our_addresses=self.settings.our_addresses)
+        inbound.account_id = self.settings.account_id
+        inbound.meta["imap_uid"] = uid
+        return inbound
 
     async def _ensure_selected(self, result: PollResult) -> aioimaplib.IMAP4:
         client = self._client

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 from dataclasses import dataclass
 from email.headerregistry import Address
@@ -71,10 +72,19 @@ def _thread_headers(msg: EmailMessage, refs: list[str]) -> None:
     msg["References"] = " ".join(ids)
 
 
+def text_to_html(text: str) -> str:
+    """Plain text as simple HTML: escaped, paragraphs on blank lines, line breaks kept."""
+    paragraphs = [p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
+    body = "".join(
+        "<p>" + html_lib.escape(p.strip()).replace("\n", "<br>\n") + "</p>\n" for p in paragraphs
+    )
+    return f"<!DOCTYPE html><html><body>\n{body}</body></html>\n"
+
+
 def _body(msg: EmailMessage, outbound: OutboundMessage) -> None:
     msg.set_content(outbound.text)
-    if outbound.html:
-        msg.add_alternative(outbound.html, subtype="html")
+    # Always a text + HTML alternative: clients that prefer HTML still show our paragraphs.
+    msg.add_alternative(outbound.html or text_to_html(outbound.text), subtype="html")
     for item in outbound.attachments:
         maintype, _, subtype = item.content_type.partition("/")
         headers = [f"Content-ID: <{item.content_id}>"] if item.content_id else None

@@ -76,14 +76,15 @@ def parse_email(raw: bytes, *, our_addresses: Iterable[str] = ()) -> InboundMess
         return _inbound(msg, raw, {a.lower() for a in our_addresses})
     except Exception:  # one bad email must never stop a poller; keep its bytes for a human
         log.warning("unparseable email (%d bytes)", len(raw), exc_info=True)
-        return _malformed(raw, "parse error")
+        return malformed(raw, "parse error")
 
 
 def raw_id(raw: bytes) -> str:
     return "sha256:" + hashlib.sha256(raw).hexdigest()
 
 
-def _malformed(raw: bytes, reason: str) -> InboundMessage:
+def malformed(raw: bytes, reason: str) -> InboundMessage:
+    """The email kept as raw bytes and flagged, for a person to read: nothing is dropped."""
     key = raw_id(raw)
     return InboundMessage(
         channel=CHANNEL,

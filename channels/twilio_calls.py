@@ -34,6 +34,7 @@ from gateway import jobs
 from gateway.ingest_writer import write_one
 from gateway.jobs import JobContext, job
 from store.actor import SYSTEM
+from store.agent.service import bot_enabled
 from store.contacts import service as contacts
 from store.db import Database, utcnow
 from store.tickets import service as tickets
@@ -177,9 +178,10 @@ class Step:
     text: str = ""
 
 
-def _agent_listening() -> bool:
-    """Is the agent answering customer messages? Until it is, calls escalate."""
-    return AGENT_JOB in jobs.triggered_by("message.received")
+async def _agent_listening(session: AsyncSession) -> bool:
+    """Is the agent answering customer messages (registered, and switched on by the admin)?
+    Until it is, calls escalate."""
+    return AGENT_JOB in jobs.triggered_by("message.received") and await bot_enabled(session)
 
 
 async def next_step(session: AsyncSession, ticket: Ticket | None, turn: int, attempt: int) -> Step:
@@ -197,7 +199,7 @@ async def next_step(session: AsyncSession, ticket: Ticket | None, turn: int, att
         if replies:
             kind = "clarify" if replies[-1].meta.get("decision") == "clarify" else "answer"
             return Step(kind, replies[-1].text)
-        if "no_speech" in heard[-1].flags or not _agent_listening():
+        if "no_speech" in heard[-1].flags or not await _agent_listening(session):
             return Step("escalate")
     return Step("escalate") if attempt >= MAX_POLLS else Step("wait")
 

@@ -37,7 +37,7 @@ class WidgetConfig(BaseModel):
     max_upload_bytes: int = Field(default=10_000_000, ge=1)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Visitor:
     """A widget session: one visitor, one conversation (the ticket thread key)."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import logging
 from contextlib import asynccontextmanager
@@ -14,7 +15,18 @@ from gateway.body_limit import BodyLimitMiddleware
 from gateway.dispatcher import Dispatcher
 from gateway.ingest_writer import IngestWriter
 from gateway.jobs import JobContext
-from gateway.routes import auth, channels, config, contacts, inbound, staff, tickets, webhooks
+from gateway.routes import (
+    agent,
+    auth,
+    channels,
+    config,
+    contacts,
+    inbound,
+    kb,
+    staff,
+    tickets,
+    webhooks,
+)
 from gateway.settings import Settings, get_settings
 from store import files
 from store.db import Database
@@ -28,10 +40,13 @@ PLUGINS: list[str] = [
     "gateway.send",
     "channels.slack_plugin",
     "channels.twilio_plugin",
+    "channels.email_plugin",
     "gateway.realtime",
     "gateway.widget_routes",
+    "gateway.console",
+    "agent_graph.job",
 ]
-ROUTERS = [auth, tickets, inbound, contacts, staff, config, webhooks, channels]
+ROUTERS = [auth, tickets, agent, inbound, contacts, staff, config, webhooks, channels, kb]
 
 
 class NotMigrated(RuntimeError):
@@ -79,6 +94,7 @@ async def lifespan(app: FastAPI):
     for hook in app.state.startup_hooks:
         await hook(app)
     dispatcher.start()
+    gc.freeze()  # start-up's objects live as long as the process: full GCs skip them
     try:
         yield
     finally:

@@ -153,6 +153,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scopes", required=True, help="comma-separated, e.g. tickets:read,admin")
     sub.add_parser("demo", help="seed a small demo organisation")
     sub.add_parser("eval", help="eval intents --train TRAIN.jsonl --test TEST.jsonl")
+    from gateway.cli_mailbox import add_mailbox_parser  # registers `mailbox add|list`
+
+    add_mailbox_parser(sub, COMMANDS)
+    from gateway.cli_kb import add_kb_parsers  # registers `kb import`, `examples import`
+
+    add_kb_parsers(sub)
     return parser
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 
 from channels.base import Identity, InboundMessage
+from gateway.demo_kb import seed_articles
 from store.config import accounts
 from store.staff import service as staff
 from store.tickets.ingest import ingest
@@ -71,4 +72,5 @@ async def seed(session) -> list[str]:
             secrets={"secret": secrets.token_urlsafe(24)},
         )
         lines.append(f"web chat widget {DEMO_WIDGET_KEY} (try it at /demo)")
+    lines += await seed_articles(session)
     return lines

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from base64 import b64decode
+from dataclasses import dataclass, field
 
 import socketio
 from itsdangerous import BadSignature, TimestampSigner
@@ -40,39 +41,90 @@ def _cookie_user(secret: str, cookie_header: str) -> int | None:
     return None
 
 
+@dataclass
+class Viewer:
+    """Who is on a console socket (for presence), and which tickets they have open."""
+
+    user_id: int | None
+    name: str
+    tickets: set[int] = field(default_factory=set)
+
+
+PRESENCE_STATES = ("viewing", "replying", "left")
+
+
 class ConsoleNamespace(socketio.AsyncNamespace):
-    """Signed-in agents (session cookie) or integrations (API key with tickets:read)."""
+    """Signed-in agents (session cookie) or integrations (API key with tickets:read).
+
+    Presence: `join`/`leave` a ticket and `presence` {ticket_id, state} (viewing | replying)
+    are relayed to the others in the ticket's room as `presence` {ticket_id, user_id, name,
+    state, hello}; `hello` marks a newcomer, whom the others answer with their own state.
+    """
 
     def __init__(self, app, realtime) -> None:
         super().__init__("/console")
         self.app = app
         self.realtime = realtime
+        self.viewers: dict[str, Viewer] = {}
 
-    async def _allowed(self, environ, auth) -> bool:
+    async def _viewer(self, environ, auth) -> Viewer | None:
         token = auth.get("token") if isinstance(auth, dict) else None
         async with self.app.state.db.uow() as session:  # a key's last_used_at may be written
             if token:
                 key = await staff.verify_api_key(session, key=str(token))
-                return key is not None and bool({"admin", "tickets:read"} & set(key.scopes))
+                allowed = key is not None and bool({"admin", "tickets:read"} & set(key.scopes))
+                return Viewer(None, key.name) if allowed else None
             user_id = _cookie_user(self.app.state.settings.secret, environ.get("HTTP_COOKIE", ""))
             user = await session.get(staff.User, user_id) if user_id is not None else None
-            return user is not None and user.is_active
+            return Viewer(user.id, user.name or user.email) if user and user.is_active else None
 
     async def on_connect(self, sid, environ, auth):
-        if not await self._allowed(environ, auth):
+        viewer = await self._viewer(environ, auth)
+        if viewer is None:
             raise Refused("Sign in, or pass auth {token: API key with tickets:read}.")
+        self.viewers[sid] = viewer
         await self.enter_room(sid, "console")
         self.realtime.console_sids.add(sid)
 
-    def on_disconnect(self, sid, reason=None):
+    async def on_disconnect(self, sid, reason=None):
         self.realtime.console_sids.discard(sid)
+        viewer = self.viewers.pop(sid, None)
+        for ticket_id in viewer.tickets if viewer else ():
+            await self._announce(sid, viewer, ticket_id, "left")
+
+    async def _announce(self, sid, viewer: Viewer, ticket_id: int, state: str, hello=False):
+        if viewer.user_id is None:
+            return  # an integration reading the feed is nobody's colleague
+        data = {"ticket_id": ticket_id, "user_id": viewer.user_id, "name": viewer.name}
+        data |= {"state": state, "hello": hello}
+        await self.emit("presence", data, room=f"ticket:{ticket_id}", skip_sid=sid)
 
     async def on_join(self, sid, data):
-        await self.enter_room(sid, f"ticket:{int(data['ticket_id'])}")
+        ticket_id = int(data["ticket_id"])
+        await self.enter_room(sid, f"ticket:{ticket_id}")
+        viewer = self.viewers.get(sid)
+        if viewer is not None:
+            viewer.tickets.add(ticket_id)
+            await self._announce(sid, viewer, ticket_id, "viewing", hello=True)
         return {"ok": True}
 
     async def on_leave(self, sid, data):
-        await self.leave_room(sid, f"ticket:{int(data['ticket_id'])}")
+        ticket_id = int(data["ticket_id"])
+        await self.leave_room(sid, f"ticket:{ticket_id}")
+        viewer = self.viewers.get(sid)
+        if viewer is not None and ticket_id in viewer.tickets:
+            viewer.tickets.discard(ticket_id)
+            await self._announce(sid, viewer, ticket_id, "left")
+        return {"ok": True}
+
+    async def on_presence(self, sid, data):
+        """This agent is viewing or replying: told to the others who have the ticket open."""
+        viewer = self.viewers.get(sid)
+        ticket_id = data.get("ticket_id") if isinstance(data, dict) else None
+        state = data.get("state") if isinstance(data, dict) else None
+        if viewer is None or ticket_id not in viewer.tickets or state not in PRESENCE_STATES:
+            return {"ok": False}
+        await self._announce(sid, viewer, ticket_id, state)
         return {"ok": True}
 
     async def on_typing(self, sid, data):
@@ -99,6 +151,7 @@ class Realtime:
             max_http_buffer_size=200_000,
         )
         self.console_sids: set[str] = set()
+        self.claims = events.Claims()  # event ids already pushed (see realtime_events)
         self.sio.register_namespace(WidgetNamespace(app, self))
         self.sio.register_namespace(ConsoleNamespace(app, self))
 
@@ -117,6 +170,8 @@ class Realtime:
 
     async def on_event(self, event: dict) -> None:
         """The dispatcher's listener: called once per committed event, in order."""
+        if not self.claims.claim(event["id"]):
+            return  # pushed right after its commit already (gateway/realtime_widget.py)
         await self.to_console(event["ticket_id"], "event", event)
         if not events.for_widget(event):
             return  # most events need no database read at all

@@ -4,16 +4,21 @@ The sequence number of a widget event is the outbox event id: ids are global and
 so `id > last_seq` over the conversation's tickets is exactly what a reconnecting client missed,
 and it comes from the database, so it survives restarts and works across gateway processes.
 Notes and staff-only changes never become widget events.
+
+A customer's widget message is pushed right after its commit (gateway/realtime_widget.py);
+the dispatcher's later pass over the same event is the durable fallback. `Claims` makes sure
+only the first of the two emits it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from channels.webchat import NAME as WEBCHAT
+from gateway.outbox import event_dict
 from store.outbox.models import Event
 from store.tickets import service as tickets
 from store.tickets.models import Message, Ticket
@@ -88,6 +93,50 @@ async def replay(
         for row in rows
         if row.payload["message_id"] in messages
     ]
+
+
+class Claims:
+    """Event ids this process has pushed to sockets, so each is emitted once, not twice.
+
+    Both the live push after a commit and the dispatcher's listener claim an id; whoever comes
+    first emits it. An id claimed the second time is forgotten (nobody claims it a third time),
+    so the set stays small; the size bound covers events the other side never sees here
+    (another process's dispatcher fanned them out).
+    """
+
+    def __init__(self, size: int = 10_000) -> None:
+        self.size = size
+        self._ids: dict[int, None] = {}  # insertion-ordered: the oldest is evicted first
+
+    def claim(self, event_id: int) -> bool:
+        if event_id in self._ids:
+            del self._ids[event_id]
+            return False
+        self._ids[event_id] = None
+        if len(self._ids) > self.size:
+            del self._ids[next(iter(self._ids))]
+        return True
+
+    def release(self, event_id: int) -> None:
+        """The push failed: let the dispatcher emit it after all."""
+        self._ids.pop(event_id, None)
+
+
+async def committed_events(
+    session: AsyncSession, ticket_ids: set[int], event_ids: set[int]
+) -> list[dict]:
+    """These committed events, and their tickets' earlier ones the dispatcher has not passed
+    yet, in order, as its listeners receive them (one core query, no ORM rows)."""
+    rows = await session.execute(
+        select(*Event.__table__.c)
+        .where(
+            Event.ticket_id.in_(ticket_ids),
+            Event.id <= max(event_ids),
+            or_(Event.dispatched_at.is_(None), Event.id.in_(event_ids)),
+        )
+        .order_by(Event.id)
+    )
+    return [event_dict(row) for row in rows]
 
 
 def for_widget(event: dict) -> bool:

@@ -26,6 +26,7 @@ from channels.webchat import (
     verify_user,
 )
 from gateway import realtime_events as events
+from gateway.realtime_live import LivePush
 from gateway.widget_routes import uploaded_attachments
 from store.config import accounts
 from store.contacts import service as contacts
@@ -40,7 +41,7 @@ class MessageIn(BaseModel):
     attachment_ids: list[str] = Field(default_factory=list, max_length=10)
 
 
-@dataclass
+@dataclass(slots=True)
 class Connection:
     """What this process remembers about one socket (sockets are pinned to their process)."""
 
@@ -72,6 +73,8 @@ class WidgetNamespace(socketio.AsyncNamespace):
         self.app = app
         self.realtime = realtime
         self.connections: dict[str, Connection] = {}
+        self.live = LivePush(app, realtime)
+        self._configs: dict[int, tuple[dict, WidgetConfig]] = {}
 
     @property
     def secret(self) -> str:
@@ -82,7 +85,13 @@ class WidgetNamespace(socketio.AsyncNamespace):
             row = await accounts.get_by_address(session, channel=NAME, address=str(widget_key))
             if row is None or not row.active:
                 raise Refused("This chat is not enabled for this site.")
-            return row.id, WidgetConfig.model_validate({**row.config, **row.secrets})
+            account_id, raw = row.id, {**row.config, **row.secrets}
+        # One config object per widget, shared by its sockets (thousands may be open at once);
+        # rebuilt when an admin changes the account.
+        known = self._configs.get(account_id)
+        if known is None or known[0] != raw:
+            known = self._configs[account_id] = (raw, WidgetConfig.model_validate(raw))
+        return account_id, known[1]
 
     async def on_connect(self, sid, environ, auth):
         auth = auth if isinstance(auth, dict) else {}
@@ -125,16 +134,17 @@ class WidgetNamespace(socketio.AsyncNamespace):
 
     async def on_message(self, sid, data):
         conn = self.connections.get(sid)
-        refusal = self._check(conn, data)
-        if refusal is None:
+        checked = self._check(conn, data)
+        if isinstance(checked, MessageIn):
             try:
-                return await self._commit(conn, MessageIn.model_validate(data))
+                return await self._commit(conn, checked)
             except ValueError as exc:
-                refusal = _error("invalid_attachment", str(exc))
-        await self.emit("error", refusal["error"], to=sid)
-        return refusal
+                checked = _error("invalid_attachment", str(exc))
+        await self.emit("error", checked["error"], to=sid)
+        return checked
 
-    def _check(self, conn: Connection | None, data) -> dict | None:
+    def _check(self, conn: Connection | None, data) -> MessageIn | dict:
+        """The message, or the refusal to answer with."""
         if conn is None:
             return _error("not_connected", "Reconnect and try again.")
         try:
@@ -148,7 +158,7 @@ class WidgetNamespace(socketio.AsyncNamespace):
             return _error("empty", "Write something or attach a file.")
         if not conn.take():
             return _error("rate_limited", "You are sending messages too fast; wait a moment.")
-        return None
+        return message
 
     async def _commit(self, conn: Connection, message: MessageIn) -> dict:
         attachments = uploaded_attachments(self.secret, conn.visitor, message.attachment_ids)
@@ -157,6 +167,8 @@ class WidgetNamespace(socketio.AsyncNamespace):
         conn.ticket_id = done.ticket_id
         url = self.realtime.file_url
         body = events.message_json(done.message, author_name=None, attachment_url=url)
+        if not done.duplicate and self.realtime.claims.claim(done.event_id):
+            self.live.add(conn.visitor.conversation_id, done, body)  # sent after the ack
         return {"ok": True, "message": body, "seq": done.event_id}
 
     async def on_typing(self, sid, data):

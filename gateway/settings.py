@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     # joined once into data_dir), and CPU threads (0: CTranslate2 decides).
     whisper_model_dir: Path | None = None
     whisper_threads: int = 0
+    # The agent's LLM when the bot settings (admin API) leave these empty; none: retrieval mode.
+    llm_base_url: str | None = None
+    llm_api_key: SecretStr | None = None
+    llm_model: str | None = None
 
     @field_validator("secret_key")
     @classmethod

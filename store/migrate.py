@@ -11,6 +11,14 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# Search structures the migrations create beside the models (the SQLite FTS5 table and its
+# shadow tables, a PostgreSQL expression index): model comparison must leave them alone.
+UNMODELLED_PREFIXES = ("kb_chunks_fts",)
+
+
+def include_name(name: str | None, type_: str, parent_names) -> bool:
+    """Alembic `include_name` hook: skip the names above when comparing with the models."""
+    return not (name or "").startswith(UNMODELLED_PREFIXES)
 
 
 def alembic_config(url: str) -> Config:

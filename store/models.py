@@ -1,14 +1,36 @@
 """Every table, imported once so Alembic and create_all see the whole schema."""
 
+from store.agent.models import (
+    AgentTool,
+    BotSettings,
+    EscalationRule,
+    GraphBlob,
+    GraphCheckpoint,
+    GraphWrite,
+    RoutingRule,
+)
 from store.config.models import ChannelAccount, FieldDefinition, Macro, WorkflowStatus
+from store.console.models import SavedView
 from store.contacts.models import Contact, ContactIdentity
 from store.db import Base
+from store.knowledge.models import Article, Chunk, ResolutionExample, Revision
 from store.outbox.models import Delivery, Event, Webhook
 from store.staff.models import ApiKey, Team, User, team_members
 from store.tickets.models import Attachment, Message, Note, Ticket, TicketTag
 
 __all__ = [
+    "AgentTool",
+    "BotSettings",
+    "EscalationRule",
+    "GraphBlob",
+    "GraphCheckpoint",
+    "GraphWrite",
+    "RoutingRule",
     "ApiKey",
+    "Article",
+    "Chunk",
+    "ResolutionExample",
+    "Revision",
     "Attachment",
     "Base",
     "ChannelAccount",
@@ -20,6 +42,7 @@ __all__ = [
     "Macro",
     "Message",
     "Note",
+    "SavedView",
     "Team",
     "Ticket",
     "TicketTag",

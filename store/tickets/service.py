@@ -13,6 +13,7 @@ from store.config import service as config
 from store.contacts import service as contacts
 from store.db import utcnow
 from store.errors import Invalid
+from store.html import sanitize_html
 from store.outbox.service import emit
 from store.rows import assign, get_or_raise
 from store.staff.models import Team, User
@@ -231,7 +232,7 @@ async def reply(
         author_id=actor.id if actor.kind == "user" else None,
         channel=ticket.channel,
         text=body,
-        html=html,
+        html=sanitize_html(html) if html else None,  # rich replies: one cleaner for all
         delivery_status="queued",
         meta={"automated": automated or author_kind == "bot"},
         attachments=[attachment_row(n, t, d) for n, t, d in attachments],

@@ -9,6 +9,7 @@ from tests.gateway_fixtures import make_key
 from tests.integration.openapi_routes import api_operations
 
 TR, TW, CR, CW, ADMIN = "tickets:read", "tickets:write", "contacts:read", "contacts:write", "admin"
+KR, KW = "kb:read", "kb:write"
 
 # The scope each operation needs. A route missing here fails test_every_route_has_a_scope, so
 # nobody adds an endpoint without deciding who may call it.
@@ -30,6 +31,17 @@ REQUIRED: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/contacts/{contact_id}"): CR,
     ("PATCH", "/api/v1/contacts/{contact_id}"): CW,
     ("POST", "/api/v1/contacts/{contact_id}/merge"): CW,
+    ("GET", "/api/v1/kb/articles"): KR,
+    ("POST", "/api/v1/kb/articles"): KW,
+    ("GET", "/api/v1/kb/articles/{article_id}"): KR,
+    ("PATCH", "/api/v1/kb/articles/{article_id}"): KW,
+    ("DELETE", "/api/v1/kb/articles/{article_id}"): KW,
+    ("GET", "/api/v1/kb/examples"): KR,
+    ("POST", "/api/v1/kb/examples"): KW,
+    ("POST", "/api/v1/kb/examples/import"): KW,
+    ("POST", "/api/v1/kb/examples/{example_id}/approve"): KW,
+    ("POST", "/api/v1/kb/examples/{example_id}/reject"): KW,
+    ("DELETE", "/api/v1/kb/examples/{example_id}"): KW,
     ("GET", "/api/v1/users"): TR,
     ("POST", "/api/v1/users"): ADMIN,
     ("PATCH", "/api/v1/users/{user_id}"): ADMIN,
@@ -60,6 +72,24 @@ REQUIRED: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/channels/{account_id}"): ADMIN,
     ("PATCH", "/api/v1/channels/{account_id}"): ADMIN,
     ("DELETE", "/api/v1/channels/{account_id}"): ADMIN,
+    ("GET", "/api/v1/agent/settings"): ADMIN,
+    ("PATCH", "/api/v1/agent/settings"): ADMIN,
+    ("GET", "/api/v1/agent/escalation-rules"): ADMIN,
+    ("POST", "/api/v1/agent/escalation-rules"): ADMIN,
+    ("PATCH", "/api/v1/agent/escalation-rules/{rule_id}"): ADMIN,
+    ("DELETE", "/api/v1/agent/escalation-rules/{rule_id}"): ADMIN,
+    ("GET", "/api/v1/agent/routing-rules"): ADMIN,
+    ("POST", "/api/v1/agent/routing-rules"): ADMIN,
+    ("PATCH", "/api/v1/agent/routing-rules/{rule_id}"): ADMIN,
+    ("DELETE", "/api/v1/agent/routing-rules/{rule_id}"): ADMIN,
+    ("GET", "/api/v1/agent/tools"): ADMIN,
+    ("POST", "/api/v1/agent/tools"): ADMIN,
+    ("PATCH", "/api/v1/agent/tools/{tool_id}"): ADMIN,
+    ("DELETE", "/api/v1/agent/tools/{tool_id}"): ADMIN,
+    ("GET", "/api/v1/tickets/{ticket_id}/agent/traces"): TR,
+    ("GET", "/api/v1/tickets/{ticket_id}/agent/review"): TR,
+    ("POST", "/api/v1/tickets/{ticket_id}/agent/review"): TW,
+    ("POST", "/api/v1/tickets/{ticket_id}/agent/handback"): TW,
 }
 
 # A key that lacks the scope: for a read/write scope, the other scopes of the same family are
@@ -69,6 +99,8 @@ WRONG: dict[str, list[str]] = {
     TW: ["tickets:read", "contacts:write", "kb:write"],
     CR: ["contacts:write", "tickets:read", "kb:read"],
     CW: ["contacts:read", "tickets:write", "kb:write"],
+    KR: ["kb:write", "tickets:read", "contacts:read"],
+    KW: ["kb:read", "tickets:write", "contacts:write"],
     ADMIN: [s for s in SCOPES if s != ADMIN],
 }
 

@@ -1,0 +1,115 @@
+"""escalate: humans take the ticket — assigned by routing, with a summary and a suggested reply
+waiting for them, and one handoff message to the customer."""
+
+from __future__ import annotations
+
+from langgraph.runtime import Runtime
+
+from agent_graph import trace
+from agent_graph.replies import handoff_text
+from agent_graph.state import TurnContext, TurnState
+from store.actor import BOT
+from store.agent import routing
+from store.tickets import ownership
+from store.tickets import service as tickets
+from store.tickets.schemas import TicketUpdate
+
+# On a call the caller hears the handoff from the call itself (channels.twilio_calls).
+NO_HANDOFF_MESSAGE = {"twilio_voice"}
+
+
+def reason_of(state: TurnState) -> str:
+    guard = state.get("guard")
+    if guard and guard["action"] == "escalate":
+        return guard["why"]
+    review = state.get("review")
+    if review and not review.get("approve"):
+        return f"draft rejected by {review.get('by') or 'a reviewer'}"
+    return (state.get("decision") or {}).get("reason") or "not confident"
+
+
+def suggested_reply(state: TurnState) -> str:
+    """The bot's own draft if it had one, else the best passage or past answer."""
+    d = state.get("decision") or {}
+    if d.get("text") and d.get("action") in ("answer", "clarify"):
+        return d["text"]
+    for e in state.get("examples", [])[:1]:
+        if e.get("answer"):
+            return e["answer"]
+    return next((p["text"] for p in state.get("passages", [])[:1]), "")
+
+
+def summary(state: TurnState, reason: str) -> str:
+    mood = state.get("sentiment", 0.0)
+    lines = [
+        f"Bot escalated: {reason}.",
+        f"Customer ({state.get('language', '?')}, sentiment {mood:+.2f}"
+        + (", VIP" if state.get("vip") else "")
+        + f"): {state['text'][:500]}",
+    ]
+    if state.get("intent"):
+        lines.append(
+            f"Likely intent: {state['intent']} (confidence {state.get('confidence', 0):.2f})"
+        )
+    if titles := [p["title"] for p in state.get("passages", [])[:3]]:
+        lines.append("Closest articles: " + "; ".join(dict.fromkeys(titles)))
+    return "\n".join(lines)
+
+
+def _routing_facts(state: TurnState, tags: list[str], priority: str) -> dict:
+    return {
+        "channel": state["channel"],
+        "intent": state.get("intent"),
+        "language": state.get("language"),
+        "tags": tags,
+        "priority": priority,
+        "vip": bool(state.get("vip")),
+    }
+
+
+async def escalate(state: TurnState, runtime: Runtime[TurnContext]) -> dict:
+    ctx = runtime.context
+    reason = reason_of(state)
+    ticket_id = state["ticket_id"]
+    async with ctx.db.uow() as session:
+        # The check and the change in one step: only the run that takes the ticket from the
+        # bot writes the handoff, so the customer hears it once.
+        if not await ownership.hand_to_human(session, ticket_id=ticket_id, actor=BOT):
+            return {"outcome": "dropped"}
+        ticket = await tickets.get(session, ticket_id=ticket_id)
+        await trace.apply_triage(session, ticket, state)
+        assignment = await routing.pick(
+            session, facts=_routing_facts(state, ticket.tags, ticket.priority)
+        )
+        changes = {
+            k: v
+            for k, v in (("team_id", assignment.team_id), ("assignee_id", assignment.user_id))
+            if v is not None
+        }
+        if changes:
+            await tickets.update(
+                session, ticket_id=ticket_id, changes=TicketUpdate(**changes), actor=BOT
+            )
+        draft = suggested_reply(state)
+        note = summary(state, reason) + (f"\n\nSuggested reply:\n{draft}" if draft else "")
+        await tickets.add_note(session, ticket_id=ticket_id, body=note, actor=BOT)
+        if state["channel"] not in NO_HANDOFF_MESSAGE:
+            text = handoff_text(ctx.config.handoff_message, state.get("language"))
+            message = await tickets.reply(session, ticket_id=ticket_id, body=text, actor=BOT)
+            message.meta = {**message.meta, "decision": "escalate", "handoff": True}
+        d = dict(state.get("decision") or {})
+        state = {**state, "decision": d | {"action": "escalate", "reason": reason}}
+        trace.record(
+            session,
+            state,
+            ctx,
+            summary=summary(state, reason),
+            suggested_reply=draft,
+            assignment={
+                "team_id": assignment.team_id,
+                "user_id": assignment.user_id,
+                "why": assignment.why,
+            },
+            review=state.get("review"),
+        )
+    return {"outcome": "escalated"}

@@ -1,0 +1,56 @@
+"""retrieve: knowledge-base passages and resolution examples for the customer's words."""
+
+from __future__ import annotations
+
+from langgraph.runtime import Runtime
+
+from agent_graph.state import TurnContext, TurnState
+
+
+def _passage(p) -> dict:
+    return {
+        "chunk_id": str(p.chunk_id),
+        "article_id": str(p.article_id),
+        "title": p.title,
+        "heading": getattr(p, "heading", "") or "",
+        "text": p.text,
+        "locale": getattr(p, "locale", None),
+        "similarity": round(float(p.similarity), 4),
+    }
+
+
+def _example(score, answers: dict) -> dict:
+    return {
+        "label": score.label,
+        "probability": round(float(score.probability), 4),
+        "similarity": round(float(score.similarity), 4),
+        "example_id": str(score.example_id),
+        "answer": answers.get(score.label),
+    }
+
+
+def answers_of(retrieved) -> dict[str, str]:
+    """label -> the answer a human gave for it, from whatever the retriever returned."""
+    answers = getattr(retrieved, "answers", None)
+    if isinstance(answers, dict):
+        return answers
+    found = {}
+    for item in getattr(retrieved, "example_answers", None) or []:
+        found.setdefault(item.label, item.answer)
+    return found
+
+
+async def retrieve(state: TurnState, runtime: Runtime[TurnContext]) -> dict:
+    ctx = runtime.context
+    found = await ctx.retrieve(ctx.db, state["text"], locale=state.get("language"), k=8)
+    answers = answers_of(found)
+    examples = [_example(s, answers) for s in found.examples]
+    passages = [_passage(p) for p in found.passages]
+    top = examples[0] if examples else None
+    scores = ([top["probability"]] if top else []) + [p["similarity"] for p in passages[:1]]
+    return {
+        "examples": examples,
+        "passages": passages,
+        "intent": top["label"] if top else None,
+        "confidence": round(max(scores, default=0.0), 4),
+    }

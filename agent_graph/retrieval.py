@@ -1,0 +1,312 @@
+"""Knowledge retrieval: article passages (vector + database full text, fused by rank) and the
+approved resolution examples' classifier, from one process-wide index per database.
+
+The index lives in memory and follows the database: every call first reads the change tokens
+(`kb_revisions`, one short row each); only when one differs does it diff (id, digest) pairs
+and load the rows it lacks, with the vectors stored beside them. So a worker sees what
+another process wrote at its next call, and nothing is embedded twice.
+
+    found = await retrieve(db, "how do I reset my password", locale="en", k=8)
+    found.passages   # list[Passage], best first; .similarity is the cosine to the question
+    found.examples   # list[LabelScore] from the examples classifier, most probable first
+    found.answers    # label -> the answer a human gave for it
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import weakref
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from sqlalchemy import select
+
+from agent_graph.embeddings import Embedder, default_embedder
+from agent_graph.intent_model import Example, IntentModel, LabelScore
+from agent_graph.vector_index import VectorIndex
+from store.db import Database
+from store.knowledge.models import Chunk, ResolutionExample, Revision
+from store.knowledge.schemas import language_of
+from store.knowledge.search import search_chunks
+
+RRF_K = 60  # reciprocal-rank constant (Cormack et al. 2009): damps the head of each list
+_NEVER = "never-read"
+
+
+@dataclass(frozen=True)
+class Passage:
+    chunk_id: int
+    article_id: int
+    title: str
+    heading: str
+    text: str
+    locale: str
+    similarity: float  # cosine of the question's embedding to this passage's
+    lexical_rank: int | None  # 1-based rank in the full-text results, None if not found there
+    vector_rank: int | None  # 1-based rank among nearest vectors, None if not among them
+
+
+@dataclass
+class Retrieved:
+    passages: list[Passage]
+    examples: list[LabelScore]
+    answers: dict[str, str] = field(default_factory=dict)  # label -> a human's answer
+
+
+@dataclass(frozen=True)
+class _ChunkMeta:
+    article_id: int
+    title: str
+    heading: str
+    text: str
+    locale: str
+    digest: str
+
+
+class _Preloaded:
+    """Serves vectors stored with example rows; asks the real embedder only for the rest."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner, self.model_id, self.dim = inner, inner.model_id, inner.dim
+        self.known: dict[str, np.ndarray] = {}
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        missing = list(dict.fromkeys(t for t in texts if t not in self.known))
+        if missing:
+            self.known.update(zip(missing, self.inner.embed(missing), strict=True))
+        return np.stack([self.known[t] for t in texts]) if texts else np.zeros((0, self.dim))
+
+
+class KnowledgeIndex:
+    """Chunk vectors per language, the examples classifier, and the tokens they reflect."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+        # Questions are rarely repeated: embed them directly, past any on-disk cache.
+        self.query_embedder: Embedder = getattr(embedder, "inner", embedder)
+        self._by_language: dict[str, VectorIndex] = {}
+        self._chunks: dict[int, _ChunkMeta] = {}
+        self._examples: dict[int, tuple[str, str]] = {}  # id -> (digest, answer)
+        self._vectors: dict[int, np.ndarray] = {}  # example id -> vector, for fresh fits
+        self._example_vectors = _Preloaded(embedder)
+        self.model = IntentModel(self._example_vectors)
+        self._tokens: dict[str, str] = {}
+        self._locks: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._cpu = threading.Lock()
+
+    # --- keeping up with the database -------------------------------------------------
+
+    async def refresh(self, db: Database) -> None:
+        """Load what changed since the last call (a no-op read when nothing did)."""
+        loop = asyncio.get_running_loop()
+        lock = self._locks.setdefault(loop, asyncio.Lock())
+        async with lock, db.read() as session:
+            tokens = dict((await session.execute(select(Revision.name, Revision.token))).all())
+            if tokens.get("chunks") != self._tokens.get("chunks", _NEVER):
+                await self._sync_chunks(session)
+            if tokens.get("examples") != self._tokens.get("examples", _NEVER):
+                await self._sync_examples(session)
+            self._tokens = tokens
+
+    async def _sync_chunks(self, session) -> None:
+        model = self.embedder.model_id
+        current = dict(
+            (
+                await session.execute(
+                    select(Chunk.id, Chunk.digest).where(Chunk.embedding_model == model)
+                )
+            ).all()
+        )
+        stale = [i for i, meta in self._chunks.items() if current.get(i) != meta.digest]
+        for chunk_id in stale:
+            meta = self._chunks.pop(chunk_id)
+            self._by_language[language_of(meta.locale)].remove([chunk_id])
+        wanted = [i for i in current if i not in self._chunks]
+        for start in range(0, len(wanted), 1000):
+            rows = await session.scalars(
+                select(Chunk).where(Chunk.id.in_(wanted[start : start + 1000]))
+            )
+            self._add_chunks(list(rows))
+
+    def _add_chunks(self, rows: list[Chunk]) -> None:
+        by_language: dict[str, list[Chunk]] = {}
+        for row in rows:
+            by_language.setdefault(language_of(row.locale), []).append(row)
+            self._chunks[row.id] = _ChunkMeta(
+                row.article_id, row.title, row.heading, row.text, row.locale, row.digest
+            )
+        for lang, group in by_language.items():
+            index = self._by_language.setdefault(lang, VectorIndex(self.embedder.dim))
+            vectors = np.stack([np.frombuffer(r.embedding, np.float32) for r in group])
+            index.add([r.id for r in group], vectors)
+
+    async def _sync_examples(self, session) -> None:
+        approved = ResolutionExample.status == "approved"
+        current = dict(
+            (
+                await session.execute(
+                    select(ResolutionExample.id, ResolutionExample.digest).where(approved)
+                )
+            ).all()
+        )
+        wanted = [i for i, dig in current.items() if self._examples.get(i, ("",))[0] != dig]
+        rows: list[ResolutionExample] = []
+        for start in range(0, len(wanted), 1000):
+            part = wanted[start : start + 1000]
+            rows += list(
+                await session.scalars(
+                    select(ResolutionExample).where(ResolutionExample.id.in_(part))
+                )
+            )
+        if rows or len(current) != len(self._examples):
+            await asyncio.to_thread(self._apply_examples, set(current), rows)
+
+    def _apply_examples(self, current: set[int], rows: list[ResolutionExample]) -> None:
+        """Teach the classifier the changes: a warm-started refit for a few, a fresh fit
+        (new TF-IDF vocabulary) on first load or when the set grew by a fifth or more."""
+        model_id = self.embedder.model_id
+        with self._cpu:
+            for row in rows:
+                if row.embedding is not None and row.embedding_model == model_id:
+                    vec = np.frombuffer(row.embedding, np.float32)
+                    self._example_vectors.known[row.text] = vec
+            removed = [i for i in self._examples if i not in current]
+            for example_id in removed:
+                self._examples.pop(example_id)
+                self._vectors.pop(example_id, None)
+            new = [Example(r.id, r.text, r.label) for r in rows]
+            if len(new) * 5 >= max(len(self.model.examples), 1):
+                kept = [e for i, e in self.model.examples.items() if i in current]
+                kept = [e for e in kept if e.id not in {n.id for n in new}]
+                self._example_vectors.known.update(self._known_vectors(kept))
+                self.model.fit(kept + new)
+            else:
+                if removed:
+                    self.model.remove(removed)
+                if new:
+                    self.model.add(new)
+            for row in rows:
+                self._examples[row.id] = (row.digest, row.answer)
+                if (vec := self._example_vectors.known.get(row.text)) is not None:
+                    self._vectors[row.id] = vec
+            self._example_vectors.known.clear()
+
+    def _known_vectors(self, examples: list[Example]) -> dict[str, np.ndarray]:
+        """Vectors of examples the classifier holds, so a fresh fit embeds nothing again."""
+        return {e.text: self._vectors[e.id] for e in examples if e.id in self._vectors}
+
+    # --- answering a question ---------------------------------------------------------
+
+    def _languages(self, locale: str | None) -> tuple[list[str], str | None]:
+        """The requested language alone when it has passages, else every language."""
+        lang = language_of(locale) if locale else None
+        if lang and len(self._by_language.get(lang, ())):
+            return [lang], lang
+        return list(self._by_language), None
+
+    def _nearest(self, query: np.ndarray, langs: list[str], pool: int) -> list[tuple[int, float]]:
+        hits = [h for lang in langs for h in self._by_language[lang].search(query, k=pool)]
+        return sorted(hits, key=lambda h: -h[1])[:pool]
+
+    def _think(self, text: str, langs: list[str], pool: int, k: int):
+        """CPU part of a query, in one worker thread: embed, nearest passages, classify."""
+        query = self.query_embedder.embed([text])
+        nearest = self._nearest(query[0], langs, pool)
+        examples = self.model.predict([text], k=min(k, 5), vectors=query)[0]
+        return query[0], nearest, examples
+
+    async def retrieve(
+        self, db: Database, text: str, *, locale: str | None = None, k: int = 8
+    ) -> Retrieved:
+        await self.refresh(db)
+        langs, only = self._languages(locale)
+        pool = max(4 * k, 20)
+
+        async def lexical():
+            async with db.read() as session:
+                return await search_chunks(session, text, locale=only, limit=pool)
+
+        (query, nearest, examples), lexical_hits = await asyncio.gather(
+            asyncio.to_thread(self._think, text, langs, pool, k), lexical()
+        )
+        passages = self._fuse(query, nearest, lexical_hits, k)
+        answers = {
+            s.label: self._examples[s.example_id][1]
+            for s in examples
+            if s.example_id in self._examples
+        }
+        return Retrieved(passages, examples, answers)
+
+    def _fuse(self, query: np.ndarray, nearest, lexical_hits, k: int) -> list[Passage]:
+        """Reciprocal-rank fusion of the two lists; similarity is always the cosine."""
+        score: dict[Hashable, float] = {}
+        sim: dict[int, float] = {}
+        vrank: dict[int, int] = {}
+        lrank: dict[int, int] = {}
+        for rank, (chunk_id, cosine) in enumerate(nearest, start=1):
+            score[chunk_id] = 1 / (RRF_K + rank)
+            sim[chunk_id], vrank[chunk_id] = cosine, rank
+        metas = dict(self._chunks)
+        for hit in lexical_hits:
+            vec = np.frombuffer(hit.embedding, np.float32)
+            if vec.shape != query.shape:
+                continue  # embedded by another model: not comparable
+            score[hit.chunk_id] = score.get(hit.chunk_id, 0.0) + 1 / (RRF_K + hit.rank)
+            sim.setdefault(hit.chunk_id, float(vec @ query))
+            lrank[hit.chunk_id] = hit.rank
+            metas.setdefault(
+                hit.chunk_id,
+                _ChunkMeta(hit.article_id, hit.title, hit.heading, hit.text, hit.locale, ""),
+            )
+        best = sorted(score, key=lambda i: (-score[i], -sim[i]))[:k]
+        return [
+            Passage(
+                i,
+                metas[i].article_id,
+                metas[i].title,
+                metas[i].heading,
+                metas[i].text,
+                metas[i].locale,
+                round(sim[i], 6),
+                lrank.get(i),
+                vrank.get(i),
+            )
+            for i in best
+            if i in metas
+        ]
+
+
+# --- the process-wide instances ---------------------------------------------------------
+
+_embedder: Embedder | None = None
+_indexes: dict[str, KnowledgeIndex] = {}
+_guard = threading.Lock()
+
+
+def shared_embedder() -> Embedder:
+    """The process's embedder: offline MiniLM with the on-disk cache (AUTOCRM_CACHE_DIR)."""
+    global _embedder
+    with _guard:
+        if _embedder is None:
+            from agent_graph.eval import default_cache_dir
+
+            _embedder = default_embedder(default_cache_dir())
+        return _embedder
+
+
+def index_for(db: Database) -> KnowledgeIndex:
+    """One index per database URL (every Database object on it sees the same rows)."""
+    with _guard:
+        index = _indexes.get(db.url)
+    if index is None:
+        index = KnowledgeIndex(shared_embedder())
+        with _guard:
+            index = _indexes.setdefault(db.url, index)
+    return index
+
+
+async def retrieve(db: Database, text: str, *, locale: str | None = None, k: int = 8) -> Retrieved:
+    """Passages (preferring `locale`'s articles) and example labels for a customer's text."""
+    return await index_for(db).retrieve(db, text, locale=locale, k=k)

@@ -1,0 +1,75 @@
+"""The `agent.decision` event: why the bot did what it did, on the ticket, for people to read."""
+
+from __future__ import annotations
+
+import time
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from agent_graph.state import TurnContext, TurnState
+from store.actor import BOT
+from store.outbox.service import emit
+from store.tickets import service as tickets
+from store.tickets.models import PRIORITIES, Ticket
+from store.tickets.schemas import TicketUpdate
+
+DECISION_EVENT = "agent.decision"
+REVIEW_EVENT = "agent.review_requested"
+
+
+def payload(state: TurnState, ctx: TurnContext, **extra) -> dict:
+    d = state.get("decision") or {}
+    guard = state.get("guard")
+    started = state.get("started")
+    return {
+        "message_id": state.get("message_id"),
+        "action": d.get("action", "escalate"),
+        "reason": d.get("reason") or (guard or {}).get("why"),
+        "rule": (guard or {}).get("rule"),
+        "guard": guard,
+        "model": d.get("model") or ("llm" if ctx.config.mode == "llm" else "retrieval"),
+        "confidence": d.get("confidence"),
+        "thresholds": ctx.config.thresholds.model_dump() if ctx.config.mode != "llm" else None,
+        "latency_ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
+        "passages": [
+            {k: p[k] for k in ("chunk_id", "article_id", "title", "heading", "similarity")}
+            for p in state.get("passages", [])[:8]
+        ],
+        "examples": [
+            {k: e[k] for k in ("label", "probability", "similarity", "example_id")}
+            for e in state.get("examples", [])[:5]
+        ],
+        "sources": d.get("sources", []),
+        "tool_calls": state.get("tool_calls") or [],
+        "triage": {
+            k: state.get(k) for k in ("language", "sentiment", "intent", "priority", "tags")
+        },
+        **extra,
+    }
+
+
+def record(session: AsyncSession, state: TurnState, ctx: TurnContext, **extra) -> None:
+    emit(
+        session,
+        DECISION_EVENT,
+        actor=BOT,
+        ticket_id=state["ticket_id"],
+        payload=payload(state, ctx, **extra),
+    )
+
+
+async def apply_triage(session: AsyncSession, ticket: Ticket, state: TurnState) -> None:
+    """Language, raised priority and tags from triage onto the ticket (audited as usual)."""
+    if not ticket.language and state.get("language"):
+        ticket.language = state["language"]
+    changes = {}
+    wanted = state.get("priority", "normal")
+    if PRIORITIES.index(wanted) > PRIORITIES.index(ticket.priority):
+        changes["priority"] = wanted
+    new_tags = [t for t in state.get("tags", []) if t not in ticket.tags]
+    if new_tags:
+        changes["add_tags"] = new_tags
+    if changes:
+        await tickets.update(
+            session, ticket_id=ticket.id, changes=TicketUpdate(**changes), actor=BOT
+        )

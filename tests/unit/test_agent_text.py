@@ -1,0 +1,125 @@
+"""Triage from text alone and replies fitted to each channel."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from agent_graph.language import asks_for_human, detect_language, sentiment
+from agent_graph.replies import clarify_question, for_channel
+from agent_graph.rules import escalation_matches, in_window, routing_matches
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("How do I reset my password?", "en"),
+        ("Wie kann ich mein Passwort zurücksetzen?", "de"),
+        ("Comment réinitialiser mon mot de passe ?", "fr"),
+        ("¿Cómo restablezco mi contraseña?", "es"),
+        ("Non riesco ad accedere, come posso fare?", "it"),
+        ("12345", "en"),
+    ],
+)
+def test_detects_the_language(text, lang):
+    assert detect_language(text) == lang
+
+
+def test_sentiment_reads_anger_negation_and_thanks():
+    assert sentiment("This is TERRIBLE, I want a refund now!!!") <= -0.5
+    assert sentiment("Thanks, that was helpful") > 0.3
+    assert sentiment("not good at all") < 0
+    assert sentiment("How do I reset my password?") == 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["I want to talk to a real person", "Can I speak to someone?", "Ich möchte einen Mitarbeiter"],
+)
+def test_asking_for_a_human(text):
+    assert asks_for_human(text)
+
+
+def test_no_human_asked_for():
+    assert not asks_for_human("My humanities course login fails")
+
+
+MARKDOWN = (
+    "## Reset\nChoose **Forgot password** on the [sign-in page](https://x.test/login).\n\n"
+    "- step one"
+)
+
+
+def test_sms_is_plain_and_short():
+    text = for_channel(MARKDOWN + " More words." * 80, "twilio_sms", source="Reset")
+    assert "**" not in text and "##" not in text and "\n" not in text
+    assert "sign-in page (https://x.test/login)" in text and len(text) <= 480
+    assert "Source" not in text
+
+
+def test_email_keeps_markdown_and_names_its_source():
+    text = for_channel(MARKDOWN, "email", source="Reset your password")
+    assert text.startswith("## Reset") and text.endswith("Source: Reset your password")
+    assert for_channel("Hallo", "email", source="Passwort", language="de").endswith(
+        "Quelle: Passwort"
+    )
+
+
+def test_clarifying_question_names_every_option_in_the_language():
+    assert clarify_question(["card_arrival", "card_delivery_estimate"], "en") == (
+        "Do you mean “card arrival” or “card delivery estimate”?"
+    )
+    assert clarify_question(["a", "b", "c"], "de") == "Meinen Sie “a”, “b” oder “c”?"
+
+
+FACTS = {
+    "text": "My lawyer says this is a scam",
+    "vip": False,
+    "sentiment": -0.6,
+    "asks_human": False,
+    "intent": "refund",
+    "channel": "email",
+    "language": "en",
+    "bot_turns": 2,
+    "confidence": 0.3,
+}
+NOON = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)  # a Tuesday
+
+
+@pytest.mark.parametrize(
+    ("conditions", "fires"),
+    [
+        ({}, True),
+        ({"keywords": ["LAWYER"]}, True),
+        ({"keywords": ["refund"]}, False),
+        ({"sentiment_below": -0.5, "channels": ["email"]}, True),
+        ({"sentiment_below": -0.5, "channels": ["twilio_sms"]}, False),
+        ({"vip": True}, False),
+        ({"min_bot_turns": 2, "intents": ["refund"]}, True),
+        ({"confidence_below": 0.25}, False),
+        ({"window": {"timezone": "UTC", "days": [1], "start": "09:00", "end": "17:00"}}, True),
+        ({"window": {"timezone": "Asia/Tokyo", "start": "09:00", "end": "17:00"}}, False),
+    ],
+)
+def test_escalation_conditions_all_must_hold(conditions, fires):
+    assert escalation_matches(conditions, FACTS, NOON) is fires
+
+
+def test_a_window_across_midnight():
+    night = {"timezone": "UTC", "start": "22:00", "end": "06:00"}
+    assert in_window(night, NOON.replace(hour=23)) and in_window(night, NOON.replace(hour=5))
+    assert not in_window(night, NOON)
+
+
+def test_routing_conditions():
+    facts = {
+        "channel": "email",
+        "intent": "refund",
+        "language": "de",
+        "tags": ["vip"],
+        "priority": "high",
+        "vip": True,
+    }
+    assert routing_matches({"languages": ["de"], "tags": ["VIP"]}, facts)
+    assert not routing_matches({"priorities": ["urgent"]}, facts)
