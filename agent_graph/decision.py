@@ -21,7 +21,9 @@ class BotThresholds(BaseModel):
     questions that a softmax still assigns confidently to some label.
     """
 
-    answer_probability: float = Field(0.40, ge=0, le=1)
+    # 0.44 (was 0.40), chosen on CLINC150 val and a held-out fifth of Banking77 train:
+    # precision 0.984 -> 0.986 and 0.951 -> 0.958 there, for ~1 point of auto-resolution.
+    answer_probability: float = Field(0.44, ge=0, le=1)
     answer_similarity: float = Field(0.45, ge=-1, le=1)
     clarify_probability: float = Field(0.12, ge=0, le=1)
     clarify_similarity: float = Field(0.55, ge=-1, le=1)

@@ -10,7 +10,7 @@ from agent_graph.runner import Agent, LlmDefaults
 from gateway.jobs import JobContext, job
 
 REVIEW_EVENT = "agent.review_decided"
-NOISE = {"auto_reply", "bounce", "malformed", "opt_out", "opt_in", "no_speech"}
+NOISE = {"no_bot_answer", "auto_reply", "bounce", "malformed", "opt_out", "opt_in", "no_speech"}
 
 
 def agent_for(ctx: JobContext) -> Agent:

@@ -6,6 +6,9 @@ import secrets
 
 from channels.base import Identity, InboundMessage
 from gateway.demo_kb import seed_articles
+from store.agent import service as agent
+from store.agent.models import BotSettings
+from store.agent.schemas import BotSettingsUpdate
 from store.config import accounts
 from store.staff import service as staff
 from store.tickets.ingest import ingest
@@ -73,4 +76,7 @@ async def seed(session) -> list[str]:
         )
         lines.append(f"web chat widget {DEMO_WIDGET_KEY} (try it at /demo)")
     lines += await seed_articles(session)
+    if await session.get(BotSettings, agent.SETTINGS_ID) is None:  # an admin's choice stands
+        await agent.update_settings(session, changes=BotSettingsUpdate(enabled=True))
+        lines.append("bot on, in retrieval mode (no LLM configured)")
     return lines
