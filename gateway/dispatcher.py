@@ -21,6 +21,7 @@ class Dispatcher:
         self._wake = asyncio.Event()
         self._slots = asyncio.Semaphore(concurrency)
         self._running: set[asyncio.Task] = set()
+        self._outcomes: list[outbox.Outcome] = []
         self._task: asyncio.Task | None = None
 
     def wake(self) -> None:
@@ -35,6 +36,10 @@ class Dispatcher:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
         await asyncio.gather(*self._running, return_exceptions=True)
+        if self._outcomes:  # finished runs not yet recorded (else they run again after a lease)
+            with contextlib.suppress(Exception):
+                async with self.ctx.db.uow() as session:
+                    await outbox.record_in(session, self.ctx.settings, self._outcomes)
         http = self.ctx.extras.pop("http", None)  # the webhook client, made on first use
         if http is not None:
             await http.aclose()
@@ -53,40 +58,53 @@ class Dispatcher:
 
     async def tick(self) -> bool:
         """One pass; True when it found work (so the loop goes again at once)."""
-        # One transaction: new events fan out into deliveries, which are leased at once with
-        # any others that are due (one turn at SQLite's write lock per pass, not two).
-        async with self.ctx.db.uow() as session:
-            events = await outbox.fan_out(session)
-            due = await outbox.claim_due(session)
+        # One transaction: outcomes of finished runs are recorded, new events fan out into
+        # deliveries, which are leased at once with any others that are due (one turn at
+        # SQLite's write lock per pass, not one or two per delivery).
+        outcomes, self._outcomes = self._outcomes, []
+        try:
+            async with self.ctx.db.uow(inline=True) as session:
+                dead = await outbox.record_in(session, self.ctx.settings, outcomes)
+                events = await outbox.fan_out(session)
+                due = await outbox.claim_due(session)
+        except BaseException:
+            self._outcomes[:0] = outcomes  # recorded next pass (their leases keep them ours)
+            raise
+        try:
+            await outbox.tell_gave_up(self.ctx, dead)
+        except Exception:
+            log.exception("a job's give-up hook failed")
         for event in events:
             for listener in self.listeners:
                 try:
                     await listener(event)
                 except Exception:
                     log.exception("event listener failed for event %s", event["id"])
-        for delivery_id in due:
-            await self._start(delivery_id)
-        return bool(events or due)
+        for leased in due:
+            await self._start(leased)
+        return bool(events or due or outcomes)
 
-    async def _start(self, delivery_id: int) -> None:
+    async def _start(self, leased: outbox.Leased) -> None:
         if self.rq_queue is not None:
             await asyncio.to_thread(
                 self.rq_queue.enqueue,
                 "gateway.worker.run_delivery_job",
-                delivery_id,
+                leased.id,
                 job_timeout=600,
             )
             return
         await self._slots.acquire()
-        task = asyncio.create_task(self._run(delivery_id))
+        task = asyncio.create_task(self._run(leased))
         self._running.add(task)
         task.add_done_callback(self._running.discard)
 
-    async def _run(self, delivery_id: int) -> None:
+    async def _run(self, leased: outbox.Leased) -> None:
         try:
-            await outbox.run_delivery(self.ctx, delivery_id)
+            outcome = await outbox.execute(self.ctx, leased)
         finally:
             self._slots.release()
+        self._outcomes.append(outcome)  # the next pass records it with the others
+        self.wake()
 
     async def drain(self, timeout: float = 30.0) -> None:
         """Run until no event is undispatched and no delivery is due or running (tests, CLI).

@@ -1,50 +1,29 @@
 """Group commit for inbound messages: one writer task, many messages per transaction.
 
 Every channel hands its InboundMessage to `submit`, which resolves once the message is
-committed (accept = durable). Serialising ingest in one task also removes races between two
-first messages of the same new contact. When a message fails, the batch is redone with a
-savepoint per message, so only that one fails; a retry absorbs a race with another process
-(unique constraints).
+committed (accept = durable). The writer takes whatever queued up while the last commit ran and
+stores it as one batch (store.tickets.ingest.ingest_batch: a few statements for the whole
+batch), so the busier it gets, the bigger and cheaper per message the batches. Serialising
+ingest in one task also removes races between two first messages of the same new contact.
+When a batch fails, it is redone with a savepoint per message, so only the bad one fails; a
+retry absorbs a race with another process (unique constraints).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 
 from channels.base import InboundMessage
 from store.db import Database
-from store.tickets.ingest import IngestResult, ingest
-from store.tickets.models import Message
+from store.tickets.ingest import Ingested, ingest_batch
+
+__all__ = ["Ingested", "IngestWriter", "write_one"]
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 256
-
-
-@dataclass(frozen=True)
-class Ingested:
-    ticket_id: int
-    ticket_number: int
-    message_id: int
-    duplicate: bool
-    created_ticket: bool
-    event_id: int  # the message.received event (the widget's sequence number)
-    message: Message  # the committed row, detached: read it, do not change it
-
-
-def _outcome(r: IngestResult) -> Ingested:
-    return Ingested(
-        r.ticket.id,
-        r.ticket.number,
-        r.message.id,
-        r.duplicate,
-        r.created_ticket,
-        r.event.id,
-        r.message,
-    )
 
 
 async def _ingest_isolated(session, inbound: InboundMessage) -> Ingested:
@@ -52,8 +31,8 @@ async def _ingest_isolated(session, inbound: InboundMessage) -> Ingested:
     for attempt in (1, 2):
         try:
             async with session.begin_nested():
-                r = await ingest(session, inbound=inbound)
-            return _outcome(r)
+                [done] = await ingest_batch(session, [inbound])
+            return done
         except IntegrityError:
             if attempt == 2:
                 raise
@@ -62,7 +41,7 @@ async def _ingest_isolated(session, inbound: InboundMessage) -> Ingested:
 
 async def write_one(db: Database, inbound: InboundMessage) -> Ingested:
     """Ingest in its own transaction: for jobs and the CLI, where no writer task runs."""
-    async with db.uow() as session:
+    async with db.uow(inline=True) as session:
         return await _ingest_isolated(session, inbound)
 
 
@@ -84,7 +63,7 @@ class IngestWriter:
         if self._task is None or self._task.done():
             return await write_one(self.db, inbound)
         future = asyncio.get_running_loop().create_future()
-        await self._queue.put((inbound, future))
+        self._queue.put_nowait((inbound, future))
         return await future
 
     async def _loop(self) -> None:
@@ -116,15 +95,12 @@ class IngestWriter:
                 future.set_result(outcome)
 
     async def _commit_batch(self, batch) -> list[Ingested]:
-        """The common case: every message fine, no savepoints (two statements less each)."""
-        async with self.db.uow() as session:
-            stored = [await ingest(session, inbound=inbound) for inbound, _ in batch]
-            await session.flush()  # event ids, for the outcomes
-            return [_outcome(r) for r in stored]
+        async with self.db.uow(inline=True) as session:
+            return await ingest_batch(session, [inbound for inbound, _ in batch])
 
     async def _commit_batch_isolated(self, batch) -> list[Ingested | Exception]:
         results: list[Ingested | Exception] = []
-        async with self.db.uow() as session:
+        async with self.db.uow(inline=True) as session:
             for inbound, _ in batch:
                 try:
                     results.append(await _ingest_isolated(session, inbound))
