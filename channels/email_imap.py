@@ -23,8 +23,8 @@ from channels.email_imap_client import (
     connect,
     fetch_bodies,
     mark_handled,
+    new_uids,
     select,
-    unseen_uids,
 )
 from channels.email_parse import parse_email
 
@@ -71,12 +71,16 @@ class ImapPoller:
         self.max_backoff = max_backoff
         self._client: aioimaplib.IMAP4 | None = None
         self._lost = asyncio.Event()  # aioimaplib does not fail a pending IDLE on disconnect
+        # UIDs above the cursor already handled (the cursor waits below a failed one): not
+        # fetched again by this process; after a restart they are, and ingest dedups them.
+        self._handled: set[int] = set()
 
     async def poll_once(self) -> PollResult:
-        """Deliver every unseen message above the cursor; returns counts. Raises on I/O errors."""
+        """Deliver every new message above the cursor; returns counts. Raises on I/O errors."""
         result = PollResult()
         client = await self._ensure_selected(result)
-        uids = await unseen_uids(client, self.cursor.last_uid)
+        found = await new_uids(client, self.cursor.last_uid)
+        uids = [u for u in found if u not in self._handled]
         first_failed: int | None = None  # the cursor stops below it, so it is searched again
         for start in range(0, len(uids), self.settings.batch_size):
             batch = uids[start : start + self.settings.batch_size]
@@ -84,12 +88,16 @@ class ImapPoller:
             await mark_handled(client, handled, self.settings)
             result.delivered += len(handled)
             result.failed += len(failed)
+            self._handled.update(handled)
             if first_failed is None and failed:
                 first_failed = min(failed)
                 self.cursor.last_uid = max(self.cursor.last_uid, first_failed - 1)
             elif first_failed is None:
                 self.cursor.last_uid = max(batch)
             await self._save_cursor()
+        if first_failed is None and found:  # all of them handled, now or by an earlier poll
+            self.cursor.last_uid = max(self.cursor.last_uid, found[-1])
+        self._handled = {u for u in self._handled if u > self.cursor.last_uid}
         await self._save_cursor()  # a new UIDVALIDITY is worth keeping even with no mail
         return result
 
@@ -141,6 +149,7 @@ class ImapPoller:
             # UIDs of the old generation mean nothing now: start over; the sink dedups.
             log.warning("UIDVALIDITY of %s changed; rescanning", self.settings.folder)
             self.cursor.last_uid = 0
+            self._handled.clear()
             result.uidvalidity_reset = True
         self.cursor.uidvalidity = uidvalidity
         return self._client

@@ -89,9 +89,14 @@ async def select(client: aioimaplib.IMAP4, folder: str) -> int:
     raise ImapError(f"server gave no UIDVALIDITY for {folder}")
 
 
-async def unseen_uids(client: aioimaplib.IMAP4, after_uid: int) -> list[int]:
-    """UIDs above `after_uid` not yet \\Seen, ascending."""
-    response = await client.uid_search(f"UID {after_uid + 1}:*", "UNSEEN", charset=None)
+async def new_uids(client: aioimaplib.IMAP4, after_uid: int) -> list[int]:
+    """UIDs above `after_uid`, ascending. With no cursor yet (a mailbox just connected) only
+    the unseen ones, so years of read history are not imported; after that every new UID,
+    so a message someone opened in a mail client before we polled is not skipped (re-reading
+    one is harmless: ingest is idempotent on Message-ID)."""
+    criteria = ("UNSEEN",) if after_uid == 0 else ()
+    await client.noop()  # servers (Dovecot) make mail appended since SELECT visible on NOOP
+    response = await client.uid_search(f"UID {after_uid + 1}:*", *criteria, charset=None)
     if response.result != "OK":
         raise ImapError(f"search failed: {_text(response)}")
     uids: set[int] = set()

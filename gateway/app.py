@@ -98,10 +98,13 @@ async def lifespan(app: FastAPI):
     try:
         yield
     finally:
-        await app.state.ingest.stop()
+        # The reverse of start-up: plugins (pollers, sockets) may still hand messages to the
+        # ingest writer while they stop, so it stops after them; what they committed and the
+        # dispatcher did not deliver yet stays in the outbox for the next start.
         await dispatcher.stop()
-        for hook in app.state.shutdown_hooks:
+        for hook in reversed(app.state.shutdown_hooks):
             await hook(app)
+        await app.state.ingest.stop()
         await db.dispose()
 
 

@@ -94,8 +94,28 @@ async def test_failing_sink_leaves_message_unseen_and_it_is_redelivered(dovecot)
     assert (second.delivered, second.failed) == (1, 0)
     assert third.delivered == 0
     assert attempts == [1, 2, 3, 2]
+    assert poller.cursor.last_uid == 3  # past the retried one and the one handled before it
     assert len(store.items) == 3
     assert seen(await dovecot.flags_of(user)) == {1: True, 2: True, 3: True}
+
+
+async def test_mail_read_elsewhere_before_we_poll_is_still_taken_once_connected(dovecot):
+    """The first poll takes only unseen mail (no history import); after that every new UID,
+    even one a person already opened in a mail client."""
+    user = dovecot.new_user()
+    await dovecot.append(user, make_email(body="old and read"), flags="(\\Seen)")
+    await dovecot.append(user, make_email(body="waiting"))
+    store = IdempotentStore()
+    poller = ImapPoller(settings_for(dovecot, user), store)
+    first = await poller.poll_once()
+    await dovecot.append(user, make_email(body="new, opened in a mail client"), flags="(\\Seen)")
+    second = await poller.poll_once()
+    third = await poller.poll_once()
+    await poller.close()
+    assert (first.delivered, second.delivered, third.delivered) == (1, 1, 0)
+    bodies = sorted(m.text.strip() for m in store.items.values())
+    assert bodies == ["new, opened in a mail client", "waiting"]
+    assert poller.cursor.last_uid == 3
 
 
 async def test_uidvalidity_change_rescans_the_folder(dovecot):
