@@ -13,7 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DataError
 
 from channels.base import InboundMessage
 from channels.email_guard import guard_for
@@ -50,7 +50,7 @@ async def deliver(db: Database, submit: Submit, inbound: InboundMessage) -> None
     try:
         await submit(inbound)
     except Exception as exc:
-        if _transient(exc) or inbound.raw is None:
+        if not _refused_content(exc) or inbound.raw is None:
             raise  # the message stays unseen and is fetched again
         # The store refused this message's content: keep it raw and flagged instead.
         log.warning("email %s refused (%s); stored raw", inbound.external_id, exc)
@@ -83,12 +83,11 @@ async def _put(data: bytes) -> None:
     await asyncio.shield(pending)
 
 
-def _transient(exc: Exception) -> bool:
-    if isinstance(exc, OperationalError | InterfaceError):
-        return True
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-        return True
-    return isinstance(exc, OSError | TimeoutError)
+def _refused_content(exc: Exception) -> bool:
+    """Did the store refuse what this email says (a value it cannot hold), rather than fail
+    for a reason that passes (lock, deadlock, a race with another writer, a lost connection)?
+    Only the first is kept raw; anything else is retried, or it would open a stray ticket."""
+    return isinstance(exc, DataError | UnicodeError | ValueError)
 
 
 def _as_raw(inbound: InboundMessage, reason: str) -> InboundMessage:

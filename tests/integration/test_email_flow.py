@@ -175,11 +175,12 @@ async def test_subject_token_threads_only_the_tickets_own_contact(
     other, _ = customer_email("Unsubscribe me", subject=token, sender="bob@elsewhere.example")
     await dovecot.append_many(mailbox.user, [same, other])
 
-    async def two_tickets():
+    async def both_stored():  # the two emails may commit in either order
         found = await email_tickets(client, admin_headers)
-        return found if len(found) == 2 else None
+        on_first = await messages(client, admin_headers, ticket["id"])
+        return found if len(found) == 2 and len(on_first) == 2 else None
 
-    first, second = await wait_until(two_tickets, what="a second ticket")
+    first, second = await wait_until(both_stored, what="a second ticket and message")
     assert first["id"] == ticket["id"] and second["subject"] == token
     texts = [m["text"] for m in await messages(client, admin_headers, ticket["id"])]
     assert texts[-1] == "Also, my coupon failed." and len(texts) == 2
