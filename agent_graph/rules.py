@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
+
+from store.tickets.models import PRIORITIES
 
 
 def in_window(window: dict, now: datetime) -> bool:
@@ -20,35 +23,66 @@ def _any_in(wanted: list[str], value: str | None) -> bool:
     return not wanted or (value or "").lower() in {w.lower() for w in wanted}
 
 
-def escalation_matches(cond: dict, facts: dict, now: datetime) -> bool:
-    """All conditions given must hold. `facts`: text, vip, sentiment, asks_human, intent,
-    channel, language, bot_turns, confidence."""
-    text = facts["text"].lower()
+def _same(a: object, b: object) -> bool:
+    """Attribute values compare as text, case-insensitively (the form sends strings)."""
+    return str(a).strip().lower() == str(b).strip().lower()
+
+
+def _attributes_hold(wanted: dict, have: dict) -> bool:
+    return all(k in have and _same(have[k], v) for k, v in wanted.items())
+
+
+def conditions_match(cond: dict, facts: dict, now: datetime) -> bool:
+    """Whether a rule's conditions (store.agent.schemas.RuleConditions as stored) all hold.
+    `facts`: text, vip, sentiment, asks_human, intent, channel, language, tags, priority,
+    contact_attributes, bot_turns, confidence. Used by escalation and routing rules alike."""
+    raw = facts.get("text", "")
+    text = raw.lower()
+    tags = {t.lower() for t in facts.get("tags", [])}
     checks = [
-        cond.get("asks_human") is None or cond["asks_human"] == facts["asks_human"],
-        cond.get("vip") is None or cond["vip"] == facts["vip"],
-        cond.get("sentiment_below") is None or facts["sentiment"] < cond["sentiment_below"],
+        cond.get("asks_human") is None or cond["asks_human"] == facts.get("asks_human", False),
+        cond.get("vip") is None or cond["vip"] == facts.get("vip", False),
+        cond.get("sentiment_below") is None
+        or facts.get("sentiment", 0.0) < cond["sentiment_below"],
         not cond.get("keywords") or any(k.lower() in text for k in cond["keywords"]),
-        _any_in(cond.get("intents", []), facts["intent"]),
-        _any_in(cond.get("channels", []), facts["channel"]),
-        _any_in(cond.get("languages", []), facts["language"]),
-        cond.get("min_bot_turns") is None or facts["bot_turns"] >= cond["min_bot_turns"],
-        cond.get("confidence_below") is None or facts["confidence"] < cond["confidence_below"],
+        # validated on save (length, compiles, no nested quantifiers); the text is capped
+        not cond.get("matches") or bool(re.search(cond["matches"], raw, re.IGNORECASE)),
+        _any_in(cond.get("intents", []), facts.get("intent")),
+        _any_in(cond.get("channels", []), facts.get("channel")),
+        _any_in(cond.get("languages", []), facts.get("language")),
+        not cond.get("tags") or bool(tags & {t.lower() for t in cond["tags"]}),
+        _any_in(cond.get("priorities", []), facts.get("priority")),
+        _attributes_hold(cond.get("contact_attributes") or {}, facts.get("contact_attributes", {})),
+        cond.get("min_bot_turns") is None or facts.get("bot_turns", 0) >= cond["min_bot_turns"],
+        cond.get("confidence_below") is None
+        or facts.get("confidence", 0.0) < cond["confidence_below"],
         not cond.get("window") or in_window(cond["window"], now),
     ]
     return all(checks)
 
 
-def routing_matches(cond: dict, facts: dict) -> bool:
-    """facts: channel, intent, language, tags, priority, vip."""
-    tags = {t.lower() for t in facts.get("tags", [])}
-    return all(
-        [
-            _any_in(cond.get("channels", []), facts["channel"]),
-            _any_in(cond.get("intents", []), facts.get("intent")),
-            _any_in(cond.get("languages", []), facts.get("language")),
-            not cond.get("tags") or bool(tags & {t.lower() for t in cond["tags"]}),
-            _any_in(cond.get("priorities", []), facts.get("priority")),
-            cond.get("vip") is None or cond["vip"] == facts.get("vip"),
-        ]
-    )
+def _higher(a: str | None, b: str | None) -> str | None:
+    known = [p for p in (a, b) if p in PRIORITIES]
+    return max(known, key=PRIORITIES.index) if known else None
+
+
+def facts_of(state: dict, **override) -> dict:
+    """A turn's facts for the rules, from the graph state. Tags and priority are the ticket's
+    as triage leaves them (trace.apply_triage: tags added, priority only raised); `override`
+    replaces any fact, e.g. with the stored ticket's own values."""
+    tags = list(dict.fromkeys([*state.get("ticket_tags", []), *state.get("tags", [])]))
+    facts = {
+        "text": state.get("text", ""),
+        "vip": bool(state.get("vip")),
+        "sentiment": state.get("sentiment", 0.0),
+        "asks_human": bool(state.get("asks_human")),
+        "intent": state.get("intent"),
+        "channel": state.get("channel"),
+        "language": state.get("language"),
+        "tags": tags,
+        "priority": _higher(state.get("ticket_priority"), state.get("priority")),
+        "contact_attributes": dict(state.get("contact_attributes") or {}),
+        "bot_turns": state.get("bot_turns", 0),
+        "confidence": state.get("confidence", 0.0),
+    }
+    return facts | override

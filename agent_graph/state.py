@@ -22,6 +22,9 @@ class TurnState(TypedDict, total=False):
     channel: str
     contact_id: int | None
     vip: bool
+    contact_attributes: dict  # Contact.attributes, for rule conditions
+    ticket_tags: list[str]  # the ticket's tags and priority before this turn's triage
+    ticket_priority: str
     bot_turns: int
     started: float  # perf_counter at the job's start, for the trace's latency
     # triage

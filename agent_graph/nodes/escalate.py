@@ -7,6 +7,7 @@ from langgraph.runtime import Runtime
 
 from agent_graph import trace
 from agent_graph.replies import handoff_text
+from agent_graph.rules import facts_of
 from agent_graph.state import TurnContext, TurnState
 from store.actor import BOT
 from store.agent import routing
@@ -56,17 +57,6 @@ def summary(state: TurnState, reason: str) -> str:
     return "\n".join(lines)
 
 
-def _routing_facts(state: TurnState, tags: list[str], priority: str) -> dict:
-    return {
-        "channel": state["channel"],
-        "intent": state.get("intent"),
-        "language": state.get("language"),
-        "tags": tags,
-        "priority": priority,
-        "vip": bool(state.get("vip")),
-    }
-
-
 async def escalate(state: TurnState, runtime: Runtime[TurnContext]) -> dict:
     ctx = runtime.context
     reason = reason_of(state)
@@ -78,9 +68,9 @@ async def escalate(state: TurnState, runtime: Runtime[TurnContext]) -> dict:
             return {"outcome": "dropped"}
         ticket = await tickets.get(session, ticket_id=ticket_id)
         await trace.apply_triage(session, ticket, state)
-        assignment = await routing.pick(
-            session, facts=_routing_facts(state, ticket.tags, ticket.priority)
-        )
+        # the stored ticket's tags and priority: triage's plus what agents or rules set
+        facts = facts_of(state, tags=list(ticket.tags), priority=ticket.priority)
+        assignment = await routing.pick(session, facts=facts, now=ctx.now)
         changes = {
             k: v
             for k, v in (("team_id", assignment.team_id), ("assignee_id", assignment.user_id))

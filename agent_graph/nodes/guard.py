@@ -4,22 +4,8 @@ from __future__ import annotations
 
 from langgraph.runtime import Runtime
 
-from agent_graph.rules import escalation_matches
+from agent_graph.rules import conditions_match, facts_of
 from agent_graph.state import TurnContext, TurnState
-
-
-def facts_of(state: TurnState) -> dict:
-    return {
-        "text": state["text"],
-        "vip": bool(state.get("vip")),
-        "sentiment": state.get("sentiment", 0.0),
-        "asks_human": bool(state.get("asks_human")),
-        "intent": state.get("intent"),
-        "channel": state["channel"],
-        "language": state.get("language"),
-        "bot_turns": state.get("bot_turns", 0),
-        "confidence": state.get("confidence", 0.0),
-    }
 
 
 def _fired(name: str, action: str, why: str) -> dict:
@@ -35,7 +21,7 @@ async def guard(state: TurnState, runtime: Runtime[TurnContext]) -> dict:
         return _fired("built-in: bot turn limit", "escalate", why)
     facts = facts_of(state)
     for rule in ctx.escalation_rules:
-        if escalation_matches(rule["conditions"], facts, ctx.now):
+        if conditions_match(rule["conditions"], facts, ctx.now):
             if rule["action"] == "review" and ctx.config.review_mode == "off":
                 continue
             return _fired(rule["name"], rule["action"], f"rule {rule['name']!r} matched")

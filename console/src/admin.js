@@ -2,13 +2,24 @@
  *
  * <form data-api="POST /api/v1/teams" data-done="Team saved"> posts its fields as JSON: a name
  * with dots nests ("config.address"), data-kind converts (int, float, bool, list = comma
- * separated, set / set-int = checkbox group, json), blank fields and disabled fieldsets are
+ * separated, pairs = comma-separated key=value into an object, set / set-int = checkbox group,
+ * json), blank fields and disabled fieldsets are
  * left out (data-keep sends a blank as null). With data-reveal="key" the answer's `key` is
  * shown once in the form's [data-revealed] box instead of reloading the page.
  * <button data-call="DELETE /api/v1/teams/3" data-body='{...}' data-confirm="Sure?"> likewise.
  */
 
 import { api, attempt, toast } from './api.js';
+
+function pairs(raw) { // "plan=gold, region=eu" -> {plan: "gold", region: "eu"}
+  const out = {};
+  for (const item of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const at = item.indexOf('=');
+    if (at < 1) throw new Error(`“${item}” is not key=value`);
+    out[item.slice(0, at).trim()] = item.slice(at + 1).trim();
+  }
+  return out;
+}
 
 function converted(el) {
   const kind = el.dataset.kind || 'text';
@@ -21,6 +32,7 @@ function converted(el) {
     case 'bool': return raw === 'true';
     case 'list': return raw.split(',').map((s) => s.trim()).filter(Boolean);
     case 'lines': return raw.split('\n').map((s) => s.trim()).filter(Boolean);
+    case 'pairs': return pairs(raw);
     case 'json': return JSON.parse(raw);
     default: return raw;
   }

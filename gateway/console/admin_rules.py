@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 
 from gateway.console.web import CHANNELS, AdminUser, ReadSession, render
 from store.agent import service as agent
-from store.agent.schemas import EscalationConditions, RoutingConditions
+from store.agent.schemas import RuleConditions
 from store.staff import service as staff
 from store.tickets.models import PRIORITIES
 
@@ -20,20 +20,22 @@ router = APIRouter(prefix="/console/admin", include_in_schema=False)
 # condition key -> what the builder's menu calls it
 CONDITION_LABELS = {
     "keywords": "Message text contains",
+    "matches": "Message text matches (regex)",
     "channels": "Channel is",
     "intents": "Intent is",
     "languages": "Language is",
     "tags": "Ticket has a tag",
     "priorities": "Priority is",
     "vip": "Customer is a VIP",
+    "contact_attributes": "Contact attribute is",
     "asks_human": "Customer asks for a human",
     "sentiment_below": "Sentiment is below",
     "confidence_below": "Bot confidence is below",
     "min_bot_turns": "Bot has replied at least",
     "window": "Time is within",
 }
-ESCALATION_KINDS = [k for k in CONDITION_LABELS if k in EscalationConditions.model_fields]
-ROUTING_KINDS = [k for k in CONDITION_LABELS if k in RoutingConditions.model_fields]
+# Both rule kinds share one condition schema, so both builders offer the same conditions.
+ESCALATION_KINDS = ROUTING_KINDS = [k for k in CONDITION_LABELS if k in RuleConditions.model_fields]
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
@@ -54,12 +56,14 @@ def describe(conditions: dict) -> list[str]:
     channel_names = {k: v[0] for k, v in CHANNELS.items()}
     said = {
         "keywords": lambda v: f"text contains {_names(v)}",
+        "matches": lambda v: f"text matches /{v}/",
         "channels": lambda v: f"channel is {_names(v, channel_names)}",
         "intents": lambda v: f"intent is {_names(v)}",
         "languages": lambda v: f"language is {_names(v)}",
         "tags": lambda v: f"ticket is tagged {_names(v)}",
         "priorities": lambda v: f"priority is {_names(v, {})}",
         "vip": lambda v: "customer is a VIP" if v else "customer is not a VIP",
+        "contact_attributes": lambda v: " and ".join(f"contact {k} is {x!r}" for k, x in v.items()),
         "asks_human": lambda v: (
             "customer asks for a human" if v else "customer does not ask for a human"
         ),

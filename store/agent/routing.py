@@ -4,11 +4,12 @@ skills and languages fit, the least loaded one under their capacity."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from agent_graph.rules import routing_matches
+from agent_graph.rules import conditions_match
 from store.agent.service import list_routing_rules
 from store.staff.models import Team, User
 from store.tickets.models import OPEN_CATEGORIES, Ticket
@@ -39,13 +40,13 @@ def _narrow(users: list[User], attr: str, wanted: str | None) -> tuple[list[User
     return (fit, True) if fit else (users, False)
 
 
-async def pick(session: AsyncSession, *, facts: dict) -> Assignment:
-    """facts: channel, intent, language, tags, priority, vip."""
+async def pick(session: AsyncSession, *, facts: dict, now: datetime) -> Assignment:
+    """facts: as agent_graph.rules.facts_of gives them; `now` for time-window conditions."""
     rule = next(
         (
             r
             for r in await list_routing_rules(session, enabled_only=True)
-            if routing_matches(r.conditions, facts)
+            if conditions_match(r.conditions, facts, now)
         ),
         None,
     )

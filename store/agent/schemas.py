@@ -23,28 +23,59 @@ class TimeWindow(Strict):
     end: str = Field("23:59", pattern=HHMM)
 
 
-class EscalationConditions(Strict):
-    """All given conditions must hold; an empty object matches every turn."""
+# A quantified group that itself holds a quantifier, such as (a+)+ or (\w*)*: the shape that
+# backtracks exponentially. Python's re has no timeout, so such patterns are refused on save.
+NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)(?:[+*]|\{\d*,)")
+Scalar = str | int | float | bool
+
+
+class RuleConditions(Strict):
+    """The conditions of an escalation or a routing rule (one model, one matcher:
+    agent_graph.rules.conditions_match). All given conditions must hold; an empty object
+    matches everything. Lists mean "any of", compared case-insensitively."""
 
     asks_human: bool | None = None
     vip: bool | None = None
     sentiment_below: float | None = Field(None, ge=-1, le=1)
-    keywords: list[str] = Field(default_factory=list, max_length=100)  # any, case-insensitive
+    keywords: list[str] = Field(default_factory=list, max_length=100)  # text contains any
+    matches: str | None = Field(None, min_length=1, max_length=200)  # regex, searched
     intents: list[str] = Field(default_factory=list, max_length=100)
     channels: list[str] = Field(default_factory=list, max_length=20)
     languages: list[str] = Field(default_factory=list, max_length=20)
+    tags: list[str] = Field(default_factory=list, max_length=100)  # ticket has any
+    priorities: list[Literal["low", "normal", "high", "urgent"]] = Field(default_factory=list)
+    contact_attributes: dict[str, Scalar] = Field(default_factory=dict, max_length=20)
     min_bot_turns: int | None = Field(None, ge=1)
     confidence_below: float | None = Field(None, ge=0, le=1)
     window: TimeWindow | None = None
 
+    @field_validator("matches")
+    @classmethod
+    def _regex(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        try:
+            re.compile(v)
+        except re.error as e:
+            raise ValueError(f"not a valid regular expression: {e}") from None
+        if NESTED_QUANTIFIER.search(v):
+            raise ValueError(
+                "nested quantifiers such as (a+)+ can take exponential time; "
+                "quantify the group or its contents, not both"
+            )
+        return v
 
-class RoutingConditions(Strict):
-    channels: list[str] = Field(default_factory=list, max_length=20)
-    intents: list[str] = Field(default_factory=list, max_length=100)
-    languages: list[str] = Field(default_factory=list, max_length=20)
-    tags: list[str] = Field(default_factory=list, max_length=100)
-    priorities: list[Literal["low", "normal", "high", "urgent"]] = Field(default_factory=list)
-    vip: bool | None = None
+    @field_validator("contact_attributes")
+    @classmethod
+    def _keys(cls, v: dict[str, Scalar]) -> dict[str, Scalar]:
+        if any(not k.strip() or len(k) > 100 for k in v):
+            raise ValueError("attribute names must be 1 to 100 characters")
+        return v
+
+
+# Both rule kinds accept the same conditions; the names stay for readers of the rule schemas.
+EscalationConditions = RuleConditions
+RoutingConditions = RuleConditions
 
 
 class EscalationRuleCreate(Strict):

@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 
 from store.actor import Actor
+from store.agent.schemas import RuleConditions
 from store.db import utcnow
 from store.tickets import service as tickets
 from store.tickets.models import Message, Ticket
@@ -202,9 +203,11 @@ async def test_the_rule_builder_offers_exactly_what_each_schema_accepts(app, cli
     )
     kinds = set(re.findall(r'data-cond="(\w+)"', escalation))
     assert kinds == {
-        "keywords", "channels", "intents", "languages", "vip", "asks_human",
-        "sentiment_below", "confidence_below", "min_bot_turns", "window",
+        "keywords", "matches", "channels", "intents", "languages", "tags", "priorities",
+        "vip", "contact_attributes", "asks_human", "sentiment_below", "confidence_below",
+        "min_bot_turns", "window",
     }  # fmt: skip
+    assert kinds == set(RuleConditions.model_fields)  # every condition the schema accepts
     assert 'name="conditions.window.start"' in escalation
     assert routing == ""  # no team yet: the page says to create one first
     assert "create a team" in page

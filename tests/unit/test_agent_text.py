@@ -8,7 +8,7 @@ import pytest
 
 from agent_graph.language import asks_for_human, detect_language, sentiment
 from agent_graph.replies import clarify_question, for_channel
-from agent_graph.rules import escalation_matches, in_window, routing_matches
+from agent_graph.rules import conditions_match, in_window
 
 
 @pytest.mark.parametrize(
@@ -103,7 +103,7 @@ NOON = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)  # a Tuesday
     ],
 )
 def test_escalation_conditions_all_must_hold(conditions, fires):
-    assert escalation_matches(conditions, FACTS, NOON) is fires
+    assert conditions_match(conditions, FACTS, NOON) is fires
 
 
 def test_a_window_across_midnight():
@@ -121,5 +121,5 @@ def test_routing_conditions():
         "priority": "high",
         "vip": True,
     }
-    assert routing_matches({"languages": ["de"], "tags": ["VIP"]}, facts)
-    assert not routing_matches({"priorities": ["urgent"]}, facts)
+    assert conditions_match({"languages": ["de"], "tags": ["VIP"]}, facts, NOON)
+    assert not conditions_match({"priorities": ["urgent"]}, facts, NOON)
