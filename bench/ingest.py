@@ -40,7 +40,7 @@ def start_server(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
             "warning",
             "--no-access-log",
             "--loop",
-            "uvloop",
+            "asyncio",  # as `autocrm serve` runs (gateway/cli.py says why)
             "--http",
             "httptools",
         ],
