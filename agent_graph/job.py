@@ -8,6 +8,7 @@ from __future__ import annotations
 from agent_graph.learning import capture_resolution
 from agent_graph.runner import Agent, LlmDefaults
 from gateway.jobs import JobContext, job
+from store.agent.service import bot_enabled
 
 REVIEW_EVENT = "agent.review_decided"
 NOISE = {"no_bot_answer", "auto_reply", "bounce", "malformed", "opt_out", "opt_in", "no_speech"}
@@ -27,7 +28,8 @@ def agent_for(ctx: JobContext) -> Agent:
     return ctx.extras["agent"]
 
 
-@job("agent_turn", on=("message.received",))
+# While the bot is off, messages start no turn at all (the turn checks again when it runs).
+@job("agent_turn", on=("message.received",), when=bot_enabled)
 async def agent_turn(ctx: JobContext, args: dict) -> None:
     if NOISE & set(args.get("flags") or ()):
         return

@@ -7,12 +7,17 @@ batch), so the busier it gets, the bigger and cheaper per message the batches. S
 ingest in one task also removes races between two first messages of the same new contact.
 When a batch fails, it is redone with a savepoint per message, so only the bad one fails; a
 retry absorbs a race with another process (unique constraints).
+
+`listeners` hear of each committed batch at once, before anything else on the event loop runs
+(the dispatcher's next pass included): the live push to sockets takes what was written from
+here instead of reading it back.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from sqlalchemy.exc import IntegrityError
 
@@ -24,6 +29,7 @@ __all__ = ["Ingested", "IngestWriter", "write_one"]
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 256
+Committed = list[tuple[InboundMessage, Ingested]]
 
 
 async def _ingest_isolated(session, inbound: InboundMessage) -> Ingested:
@@ -50,6 +56,8 @@ class IngestWriter:
         self.db = db
         self._queue: asyncio.Queue[tuple[InboundMessage, asyncio.Future]] = asyncio.Queue()
         self._task: asyncio.Task | None = None
+        # Called with each batch's stored messages right after its commit; must not block.
+        self.listeners: list[Callable[[Committed], None]] = []
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._loop(), name="ingest-writer")
@@ -86,13 +94,21 @@ class IngestWriter:
             # Some message failed: redo the batch one savepoint per message, so only it fails.
             results = await self._commit_batch_isolated(batch)
         # Only after the commit: acknowledging earlier would break accept = durable.
-        for (_, future), outcome in zip(batch, results, strict=True):
+        committed: Committed = []
+        for (inbound, future), outcome in zip(batch, results, strict=True):
+            if not isinstance(outcome, Exception):
+                committed.append((inbound, outcome))
             if future.done():
                 continue
             if isinstance(outcome, Exception):
                 future.set_exception(outcome)
             else:
                 future.set_result(outcome)
+        for listener in self.listeners:
+            try:
+                listener(committed)
+            except Exception:
+                log.exception("ingest listener failed")
 
     async def _commit_batch(self, batch) -> list[Ingested]:
         async with self.db.uow(inline=True) as session:

@@ -29,16 +29,27 @@ class JobContext:
 
 
 JobFn = Callable[[JobContext, dict[str, Any]], Awaitable[None]]
+Wanted = Callable[[Any], Awaitable[bool]]  # (the fan-out's session) -> start it now?
 
 _jobs: dict[str, JobFn] = {}
 _on_dead: dict[str, Callable[[JobContext, dict[str, Any], str], Awaitable[None]]] = {}
 _triggers: dict[str, list[str]] = {}
 _channels: dict[str, frozenset[str]] = {}
+_wanted: dict[str, Wanted] = {}
 
 
-def job(name: str, *, on: tuple[str, ...] = (), channels: tuple[str, ...] = (), on_dead=None):
+def job(
+    name: str,
+    *,
+    on: tuple[str, ...] = (),
+    channels: tuple[str, ...] = (),
+    when: Wanted | None = None,
+    on_dead=None,
+):
     """Register a job; `on` lists event types whose payload becomes its args, `channels` limits
     it to events whose payload names one of those channels (no delivery row for the others);
+    `when` says whether the job is wanted at all right now (asked once per fan-out pass, in its
+    transaction; while it says no, the events start no delivery of the job);
     `on_dead` runs once when the last attempt failed (to show the failure where people look)."""
 
     def decorate(fn: JobFn) -> JobFn:
@@ -47,6 +58,8 @@ def job(name: str, *, on: tuple[str, ...] = (), channels: tuple[str, ...] = (), 
             _on_dead[name] = on_dead
         if channels:
             _channels[name] = frozenset(channels)
+        if when is not None:
+            _wanted[name] = when
         for event_type in on:
             if name not in _triggers.setdefault(event_type, []):
                 _triggers[event_type].append(name)
@@ -62,6 +75,11 @@ def triggered_by(event_type: str, payload: dict[str, Any] | None = None) -> list
         return list(names)
     channel = payload.get("channel")
     return [n for n in names if n not in _channels or channel in _channels[n]]
+
+
+async def wanted(name: str, session) -> bool:
+    """Is the job wanted now (see `job(when=...)`)? Jobs without a condition always are."""
+    return name not in _wanted or await _wanted[name](session)
 
 
 async def run(name: str, ctx: JobContext, args: dict[str, Any]) -> None:

@@ -8,12 +8,12 @@ ends. Deliveries retry with exponential backoff and end 'dead' after the last at
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway import jobs
@@ -23,20 +23,22 @@ from store.outbox.models import Delivery, Event, Webhook
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)
+FAN_OUT_LIMIT = 500  # events per pass
+CLAIM_LIMIT = 50  # deliveries leased per pass
 EventListener = Callable[[dict[str, Any]], Awaitable[None]]
 
 
-def event_dict(event) -> dict[str, Any]:
-    """The event as listeners and webhooks get it (from an Event or a row of its table)."""
+def event_dict(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The event as listeners and webhooks get it, from its column values (a row's mapping)."""
     return {
-        "id": event.id,
-        "type": event.type,
-        "ticket_id": event.ticket_id,
-        "actor": {"kind": event.actor_kind, "id": event.actor_id, "name": event.actor_name},
-        "before": event.before,
-        "after": event.after,
-        "payload": event.payload,
-        "created_at": event.created_at.isoformat(),
+        "id": row["id"],
+        "type": row["type"],
+        "ticket_id": row["ticket_id"],
+        "actor": {"kind": row["actor_kind"], "id": row["actor_id"], "name": row["actor_name"]},
+        "before": row["before"],
+        "after": row["after"],
+        "payload": row["payload"],
+        "created_at": row["created_at"].isoformat(),
     }
 
 
@@ -44,32 +46,52 @@ def _wants(hook: Webhook, event_type: str) -> bool:
     return hook.active and (not hook.event_types or event_type in hook.event_types)
 
 
-async def fan_out(session: AsyncSession, limit: int = 500) -> list[dict[str, Any]]:
+# Built once: a pass runs after every few commits, and building a statement and its cache
+# key costs more than running it.
+_events = Event.__table__
+_PENDING = (
+    select(_events)
+    .where(_events.c.dispatched_at.is_(None))
+    .order_by(_events.c.id)
+    .limit(FAN_OUT_LIMIT)
+)
+_PENDING_LOCKED = _PENDING.with_for_update(skip_locked=True)  # PostgreSQL: one taker per event
+_ACTIVE_HOOKS = select(Webhook).where(Webhook.active.is_(True))
+_MARK_DISPATCHED = (
+    update(_events)
+    .where(_events.c.id.in_(bindparam("ids", expanding=True)))
+    .values(dispatched_at=bindparam("now"))
+)
+
+
+async def fan_out(session: AsyncSession) -> list[dict[str, Any]]:
     """Turn pending events into delivery rows; returns the events for in-process listeners.
 
     Set-based (one SELECT, one INSERT, one UPDATE per pass): under load every commit of the
     ingest writer brings a batch of events, and this runs in the same process.
     """
-    table = Event.__table__
-    query = select(table).where(table.c.dispatched_at.is_(None)).order_by(table.c.id).limit(limit)
-    if session.bind.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    events = [event_dict(row) for row in await session.execute(query)]
+    query = _PENDING_LOCKED if session.bind.dialect.name == "postgresql" else _PENDING
+    events = [event_dict(row._mapping) for row in await session.execute(query)]
     if not events:
         return []
-    hooks = list(await session.scalars(select(Webhook).where(Webhook.active.is_(True))))
+    hooks = list(await session.scalars(_ACTIVE_HOOKS))
+    wanted: dict[str, bool] = {}  # asked once per pass (e.g. no agent turns while the bot is off)
     deliveries = []
     for event in events:
         for hook in hooks:
             if _wants(hook, event["type"]):
                 deliveries.append(_delivery(event["id"], "webhook", str(hook.id), event, hook.id))
         for name in jobs.triggered_by(event["type"], event["payload"]):
+            if name not in wanted:
+                wanted[name] = await jobs.wanted(name, session)
+            if not wanted[name]:
+                continue
             args = dict(event["payload"], event_id=event["id"], ticket_id=event["ticket_id"])
             deliveries.append(_delivery(event["id"], "job", name, args))
     if deliveries:
         await session.execute(insert(Delivery.__table__), deliveries)
     ids = [event["id"] for event in events]
-    await session.execute(update(table).where(table.c.id.in_(ids)).values(dispatched_at=utcnow()))
+    await session.execute(_MARK_DISPATCHED, {"ids": ids, "now": utcnow()})
     return events
 
 
@@ -115,30 +137,35 @@ def _leased(row) -> Leased:
     return Leased(delivery_id, kind, target, args, None if url is None else (url, secret, active))
 
 
-async def claim_due(session: AsyncSession, limit: int = 50) -> list[Leased]:
+_DUE = (
+    select(*_LEASED_COLUMNS)
+    .outerjoin(Webhook, Webhook.id == Delivery.webhook_id)
+    .where(
+        or_(
+            (Delivery.status == "pending") & (Delivery.next_attempt_at <= bindparam("now")),
+            (Delivery.status == "running") & (Delivery.locked_until < bindparam("now")),
+        )
+    )
+    .order_by(Delivery.next_attempt_at, Delivery.id)
+    .limit(CLAIM_LIMIT)
+)
+_DUE_LOCKED = _DUE.with_for_update(skip_locked=True, of=Delivery)
+_deliveries = Delivery.__table__
+_LEASE = (
+    update(_deliveries)
+    .where(_deliveries.c.id.in_(bindparam("ids", expanding=True)))
+    .values(status="running", locked_until=bindparam("until"))
+)
+
+
+async def claim_due(session: AsyncSession) -> list[Leased]:
     """Lease due deliveries (and ones whose lease ran out: their runner died)."""
     now = utcnow()
-    query = (
-        select(*_LEASED_COLUMNS)
-        .outerjoin(Webhook, Webhook.id == Delivery.webhook_id)
-        .where(
-            or_(
-                (Delivery.status == "pending") & (Delivery.next_attempt_at <= now),
-                (Delivery.status == "running") & (Delivery.locked_until < now),
-            )
-        )
-        .order_by(Delivery.next_attempt_at, Delivery.id)
-        .limit(limit)
-    )
-    if session.bind.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True, of=Delivery)
-    leased = [_leased(row) for row in await session.execute(query)]
+    query = _DUE_LOCKED if session.bind.dialect.name == "postgresql" else _DUE
+    leased = [_leased(row) for row in await session.execute(query, {"now": now})]
     if leased:
-        await session.execute(
-            update(Delivery)
-            .where(Delivery.id.in_([d.id for d in leased]))
-            .values(status="running", locked_until=now + LEASE)
-        )
+        ids = [d.id for d in leased]
+        await session.execute(_LEASE, {"ids": ids, "until": now + LEASE})
     return leased
 
 

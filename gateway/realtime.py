@@ -17,6 +17,7 @@ import socketio
 from itsdangerous import BadSignature, TimestampSigner
 
 from gateway import realtime_events as events
+from gateway.realtime_live import LivePush
 from gateway.realtime_widget import WidgetNamespace
 from gateway.widget_routes import file_url
 from store.staff import service as staff
@@ -133,7 +134,7 @@ class ConsoleNamespace(socketio.AsyncNamespace):
             conversation = await events.conversation_of(session, int(data["ticket_id"]))
         if conversation is not None:
             typing = {"type": "typing", "author_kind": "agent", "typing": bool(data.get("typing"))}
-            await self.realtime.sio.emit("event", typing, room=conversation, namespace="/widget")
+            await self.realtime.to_widget(conversation, typing)
 
 
 class Realtime:
@@ -152,6 +153,7 @@ class Realtime:
         )
         self.console_sids: set[str] = set()
         self.claims = events.Claims()  # event ids already pushed (see realtime_events)
+        self.live = LivePush(self)  # inbound messages, right after their commit
         self.sio.register_namespace(WidgetNamespace(app, self))
         self.sio.register_namespace(ConsoleNamespace(app, self))
 
@@ -168,18 +170,20 @@ class Realtime:
         rooms = ["console"] + ([f"ticket:{ticket_id}"] if ticket_id else [])
         await self.sio.emit(name, data, to=rooms, namespace="/console")
 
+    async def to_widget(self, conversation: str, data: dict) -> None:
+        await self.sio.emit("event", data, room=conversation, namespace="/widget")
+
     async def on_event(self, event: dict) -> None:
         """The dispatcher's listener: called once per committed event, in order."""
         if not self.claims.claim(event["id"]):
-            return  # pushed right after its commit already (gateway/realtime_widget.py)
+            return  # pushed right after its commit already (gateway/realtime_live.py)
         await self.to_console(event["ticket_id"], "event", event)
         if not events.for_widget(event):
             return  # most events need no database read at all
         async with self.app.state.db.read() as session:
             routed = await events.live_widget_event(session, event, self.file_url)
         if routed is not None:
-            conversation, widget_event = routed
-            await self.sio.emit("event", widget_event, room=conversation, namespace="/widget")
+            await self.to_widget(*routed)
 
 
 def install(app) -> None:
@@ -191,6 +195,7 @@ def install(app) -> None:
 
 async def startup(app) -> None:
     app.state.dispatcher.listeners.append(app.state.realtime.on_event)
+    app.state.ingest.listeners.append(app.state.realtime.live.committed)
 
 
 async def shutdown(app) -> None:

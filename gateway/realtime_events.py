@@ -5,7 +5,7 @@ so `id > last_seq` over the conversation's tickets is exactly what a reconnectin
 and it comes from the database, so it survives restarts and works across gateway processes.
 Notes and staff-only changes never become widget events.
 
-A customer's widget message is pushed right after its commit (gateway/realtime_widget.py);
+A customer's message is pushed right after its commit (gateway/realtime_live.py);
 the dispatcher's later pass over the same event is the durable fallback. `Claims` makes sure
 only the first of the two emits it.
 """
@@ -14,11 +14,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from channels.webchat import NAME as WEBCHAT
-from gateway.outbox import event_dict
 from store.outbox.models import Event
 from store.tickets import service as tickets
 from store.tickets.models import Message, Ticket
@@ -120,23 +119,6 @@ class Claims:
     def release(self, event_id: int) -> None:
         """The push failed: let the dispatcher emit it after all."""
         self._ids.pop(event_id, None)
-
-
-async def committed_events(
-    session: AsyncSession, ticket_ids: set[int], event_ids: set[int]
-) -> list[dict]:
-    """These committed events, and their tickets' earlier ones the dispatcher has not passed
-    yet, in order, as its listeners receive them (one core query, no ORM rows)."""
-    rows = await session.execute(
-        select(*Event.__table__.c)
-        .where(
-            Event.ticket_id.in_(ticket_ids),
-            Event.id <= max(event_ids),
-            or_(Event.dispatched_at.is_(None), Event.id.in_(event_ids)),
-        )
-        .order_by(Event.id)
-    )
-    return [event_dict(row) for row in rows]
 
 
 def for_widget(event: dict) -> bool:

@@ -26,7 +26,6 @@ from channels.webchat import (
     verify_user,
 )
 from gateway import realtime_events as events
-from gateway.realtime_live import LivePush
 from gateway.widget_routes import uploaded_attachments
 from store.config import accounts
 from store.contacts import service as contacts
@@ -73,7 +72,6 @@ class WidgetNamespace(socketio.AsyncNamespace):
         self.app = app
         self.realtime = realtime
         self.connections: dict[str, Connection] = {}
-        self.live = LivePush(app, realtime)
         self._configs: dict[int, tuple[dict, WidgetConfig]] = {}
 
     @property
@@ -164,11 +162,9 @@ class WidgetNamespace(socketio.AsyncNamespace):
         attachments = uploaded_attachments(self.secret, conn.visitor, message.attachment_ids)
         inbound = parse(conn.visitor, message.client_id, message.text, attachments)
         done = await self.app.state.ingest.submit(inbound)  # resolves after the commit
-        conn.ticket_id = done.ticket_id
+        conn.ticket_id = done.ticket_id  # the room hears of it too (gateway/realtime_live.py)
         url = self.realtime.file_url
         body = events.message_json(done.message, author_name=None, attachment_url=url)
-        if not done.duplicate and self.realtime.claims.claim(done.event_id):
-            self.live.add(conn.visitor.conversation_id, done, body)  # sent after the ack
         return {"ok": True, "message": body, "seq": done.event_id}
 
     async def on_typing(self, sid, data):

@@ -39,9 +39,13 @@ async def get_settings(session: AsyncSession) -> BotSettings:
     return await session.get(BotSettings, SETTINGS_ID) or _defaults()
 
 
+_ENABLED = select(BotSettings.enabled).where(BotSettings.id == SETTINGS_ID)
+
+
 async def bot_enabled(session: AsyncSession) -> bool:
-    """Does the bot answer customers at all? (Voice calls hold for it only when it does.)"""
-    return (await get_settings(session)).enabled
+    """Does the bot answer customers at all? (Voice calls hold for it only when it does.)
+    One column, no ORM row: the dispatcher asks on every pass that has new messages."""
+    return bool(await session.scalar(_ENABLED))  # never saved: the default, off
 
 
 def thresholds_of(row: BotSettings) -> BotThresholds:

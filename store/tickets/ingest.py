@@ -43,6 +43,10 @@ class Ingested:
     created_ticket: bool
     event_id: int  # the message.received event: its id orders the conversation (widget seq)
     stored: Message | rows.MessageRow = field(repr=False)
+    # The event rows (column values and id) this message wrote, in order: ticket.created (when
+    # it opened the ticket), message.received. None for a duplicate (it wrote none), and for a
+    # reopening, whose audited events only the table knows.
+    events: tuple[dict[str, Any], ...] | None = field(default=None, repr=False)
 
     @cached_property
     def message(self) -> Message:
@@ -96,6 +100,7 @@ class _Item:
     stored: tuple[int, int] | None = None  # a redelivery: (message id, ticket id)
     message: Message | None = None  # a redelivery's stored message
     same_as: _Item | None = None  # a redelivery within this batch
+    events: list[dict[str, Any]] = field(default_factory=list)  # rows written, with their ids
 
 
 def _same_party(ticket: _Ticket | None, inbound: InboundMessage, contact: _Contact) -> bool:
@@ -330,7 +335,8 @@ class _Batch:
             values.append(_event("message.received", item, payload=payload))
             plan.append((item, True))
         ids = await rows.insert_rows(self.session, Event.__table__, values)
-        for (item, received), event_id in zip(plan, ids, strict=True):
+        for (item, received), value, event_id in zip(plan, values, ids, strict=True):
+            item.events.append(value | {"id": event_id})
             if received:
                 item.event_id = event_id
         if ids:
@@ -351,15 +357,16 @@ class _Batch:
     def outcome(self, item: _Item) -> Ingested:
         if item.same_as is not None:
             first = self.outcome(item.same_as)
-            return replace(first, duplicate=True, created_ticket=False)
+            return replace(first, duplicate=True, created_ticket=False, events=None)
         if item.stored:
             message_id, ticket_id = item.stored
             return Ingested(
                 ticket_id, ticket_id, message_id, True, False, item.event_id, item.message
             )
         ticket_id, message_id = item.ticket.id, item.row.values["id"]
+        events = None if item in self.reopens else tuple(item.events)
         return Ingested(
-            ticket_id, ticket_id, message_id, False, item.created, item.event_id, item.row
+            ticket_id, ticket_id, message_id, False, item.created, item.event_id, item.row, events
         )
 
 

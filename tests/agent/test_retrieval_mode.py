@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from store.actor import SYSTEM
 from store.knowledge import examples as kb_examples
+from store.outbox.models import Delivery
 from store.staff import service as staff
 from store.tickets.models import Message
 from tests.agent.conftest import EXAMPLES, ask, bot_messages, configure, ticket, traces
@@ -86,6 +87,21 @@ async def test_an_escalation_rule_fires_before_a_confident_answer(app, client, a
     assert trace["action"] == "escalate" and trace["rule"] == "legal threats"
     assert trace["reason"] == "rule 'legal threats' matched"
     assert (await ticket(client, admin_headers, tid))["owner"] == "human"
+
+
+async def _turns_queued(app) -> int:
+    async with app.state.db.read() as session:
+        found = await session.scalars(select(Delivery.id).where(Delivery.target == "agent_turn"))
+        return len(list(found))
+
+
+async def test_while_the_bot_is_off_messages_start_no_turn(app, client, admin_headers, kb):
+    tid = await ask(app, client, admin_headers, "How do I reset my password?", ext="off-1")
+    assert await _turns_queued(app) == 0 and await bot_messages(client, admin_headers, tid) == []
+    await configure(client, admin_headers)  # switched on: the next message gets its turn
+    await ask(app, client, admin_headers, "How do I reset my password now?", ext="off-2")
+    assert await _turns_queued(app) == 1
+    assert len(await bot_messages(client, admin_headers, tid)) == 1
 
 
 async def test_asking_for_a_human_escalates(app, client, admin_headers, kb):

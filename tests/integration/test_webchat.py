@@ -8,8 +8,11 @@ import uuid
 import httpx
 import pytest
 import socketio
+from sqlalchemy import select
 
 from channels.webchat import user_hash
+from gateway.outbox import event_dict
+from store.outbox.models import Event
 from tests.integration.webchat_client import (
     WIDGET_SECRET,
     Customer,
@@ -156,6 +159,28 @@ async def test_console_sees_new_ticket_and_message_and_typing(gw):
     await customer.sio.emit("typing", {"typing": True}, namespace="/widget")
     typing = await next_console(received, "typing")
     assert typing["typing"] is True and typing["ticket_id"] == created["ticket_id"]
+    await console.disconnect()
+    await customer.close()
+
+
+async def test_console_gets_each_event_once_as_stored(gw):
+    # Pushed right after the commit from what the ingest wrote, not read back: the same events
+    # as the table holds, and the dispatcher's later pass sends no second copy.
+    app, url, admin = gw
+    console, received = await console_client(url, admin)
+    customer = Customer(url)
+    await customer.connect()
+    for text in ("One", "Two"):
+        await customer.send(cid(), text)
+    got = [await next_console(received, "ticket.created")]
+    await app.state.dispatcher.drain()
+    await asyncio.sleep(0.3)
+    got += [received.get_nowait() for _ in range(received.qsize())]
+    async with app.state.db.read() as session:
+        rows = await session.execute(select(Event.__table__).where(Event.ticket_id.is_not(None)))
+        stored = [event_dict(row._mapping) for row in rows]
+    assert [e["type"] for e in got] == ["ticket.created", "message.received", "message.received"]
+    assert got == sorted(stored, key=lambda e: e["id"])
     await console.disconnect()
     await customer.close()
 
