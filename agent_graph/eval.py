@@ -7,6 +7,7 @@ import json
 import os
 import sys
 import time
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -60,45 +61,78 @@ def _metrics(rows: list[tuple[str, str, str | None]], millis: list[float]) -> di
     }
 
 
+def fold_splits(rows: list[dict], folds: int) -> list[tuple[list[dict], list[dict]]]:
+    """(train, held-out) pairs: each label's every `folds`-th row held out in turn, so each
+    fold keeps the label mix; deterministic, so tuning runs can be repeated."""
+    seen: Counter[str] = Counter()
+    part = []
+    for row in rows:
+        part.append(seen[row["label"]] % folds)
+        seen[row["label"]] += 1
+    return [
+        (
+            [r for r, p in zip(rows, part, strict=True) if p != k],
+            [r for r, p in zip(rows, part, strict=True) if p == k],
+        )
+        for k in range(folds)
+    ]
+
+
 def run_intent_eval(
     train_path: str | Path,
-    test_path: str | Path,
+    test_path: str | Path | None = None,
     *,
+    folds: int | None = None,
     embedder: Embedder | None = None,
     cache_dir: str | Path | None = None,
     thresholds: BotThresholds | None = None,
     max_labels: int | None = None,
     max_train_per_label: int | None = None,
 ) -> dict:
-    """Metrics dict for one train/test pair; each test text takes the production decide path.
+    """Metrics dict for one train/test pair, or over `folds` held-out parts of TRAIN alone
+    (for tuning without touching a test set); each test text takes the production decide path.
 
     Training texts are embedded through the on-disk cache; test texts go through the bare
     embedder inside the timed section, so p50/p99 include a real embedding call.
     """
+    if (test_path is None) == (folds is None):
+        raise ValueError("give either a test file or a number of folds")
     model_embedder = embedder or OnnxMiniLM()
     train, test = _subset(
-        load_jsonl(train_path), load_jsonl(test_path), max_labels, max_train_per_label
+        load_jsonl(train_path),
+        load_jsonl(test_path) if test_path else [],
+        max_labels,
+        max_train_per_label,
     )
     fit_embedder = CachedEmbedder(model_embedder, cache_dir) if cache_dir else model_embedder
     started = time.perf_counter()
     fit_embedder.embed([r["text"] for r in train])
     embed_s = time.perf_counter() - started
-    model = IntentModel(fit_embedder)
-    examples = [Example(i, r["text"], r["label"]) for i, r in enumerate(train)]
-    started = time.perf_counter()
-    model.fit(examples)
-    fit_s = time.perf_counter() - started
     model_embedder.embed(["warm up"])  # first call loads the ONNX session: not a decision cost
-    rows, millis = _decide_all(model, model_embedder, test, thresholds)
+    pairs = fold_splits(train, folds) if folds else [(train, test)]
+    rows, millis, fits = [], [], []
+    for part_train, part_test in pairs:
+        model, fit_s = _fit(fit_embedder, part_train)
+        fits.append((fit_s, model.last_fit.get("iterations") or 0))
+        part_rows, part_millis = _decide_all(model, model_embedder, part_test, thresholds)
+        rows += part_rows
+        millis += part_millis
     out = _metrics(rows, millis)
     out.update(
-        n_train=len(train),
+        n_train=len(pairs[0][0]),
         n_labels=len(model.labels),
         embed_train_s=round(embed_s, 2),
-        fit_s=round(fit_s, 2),
-        fit_iterations=model.last_fit.get("iterations"),
+        fit_s=round(max(f[0] for f in fits), 2),  # the slowest fold's
+        fit_iterations=max(f[1] for f in fits),
     )
-    return out
+    return out | ({"folds": folds} if folds else {})
+
+
+def _fit(embedder: Embedder, train: list[dict]) -> tuple[IntentModel, float]:
+    model = IntentModel(embedder)
+    started = time.perf_counter()
+    model.fit([Example(i, r["text"], r["label"]) for i, r in enumerate(train)])
+    return model, time.perf_counter() - started
 
 
 def _decide_all(model: IntentModel, embedder: Embedder, test: list[dict], thresholds):
@@ -118,10 +152,14 @@ def default_cache_dir() -> Path:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """`autocrm eval intents --train T --test T`: prints one JSON line last."""
+    """`autocrm eval intents --train T (--test T | --folds N)`: prints one JSON line last."""
     p = argparse.ArgumentParser(prog="autocrm eval intents", description=main.__doc__)
     p.add_argument("--train", required=True, help="JSONL of {text, label}")
-    p.add_argument("--test", required=True, help="JSONL of {text, label}; label 'oos' = off-topic")
+    test = p.add_mutually_exclusive_group(required=True)
+    test.add_argument("--test", help="JSONL of {text, label}; label 'oos' = off-topic")
+    test.add_argument(
+        "--folds", type=int, help="cross-validate on TRAIN instead (held-out tuning, no test set)"
+    )
     p.add_argument("--cache-dir", default=None, help="embedding cache (default ~/.cache/autocrm)")
     p.add_argument("--thresholds", default=None, help="JSON file of BotThresholds fields")
     p.add_argument("--max-labels", type=int, default=None, help="evaluate a subset of labels")
@@ -135,6 +173,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     result = run_intent_eval(
         args.train,
         args.test,
+        folds=args.folds,
         cache_dir=args.cache_dir or default_cache_dir(),
         thresholds=thresholds,
         max_labels=args.max_labels,
