@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -150,6 +151,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432")
     args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk not found: install it first (Debian: apt-get install wrk)")
     base = {**os.environ, "AUTOCRM_SECRET_KEY": "bench-secret-0123456789"}
     base.pop("DATABASE_URL", None)
     base.pop("REDIS_URL", None)
