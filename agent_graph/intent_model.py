@@ -13,7 +13,7 @@ import scipy.sparse as sp
 
 from agent_graph import lbfgs
 from agent_graph.embeddings import Embedder
-from agent_graph.lexical import Tfidf
+from agent_graph.lexical import Row, Tfidf
 
 
 @dataclass(frozen=True)
@@ -131,6 +131,9 @@ class IntentModel:
         self.examples: dict[Hashable, Example] = {}
         self._vecs: dict[Hashable, np.ndarray] = {}
         self._tfidf = Tfidf()
+        # TF-IDF rows per example: stable while the vocabulary is, so a warm refit only
+        # featurises the examples it has not seen (10k rows took ~1 s of every approval).
+        self._rows: dict[Hashable, Row] = {}
         self._weights: np.ndarray | None = None
         self.labels: list[str] = []
         self._lock = threading.RLock()
@@ -141,6 +144,7 @@ class IntentModel:
         with self._lock:
             self.examples = {}
             self._vecs = {}
+            self._rows = {}
             self._weights = None
             self._store(examples)
             self._tfidf = Tfidf().fit([e.text for e in self.examples.values()])
@@ -157,6 +161,7 @@ class IntentModel:
             for item_id in ids:
                 self.examples.pop(item_id, None)
                 self._vecs.pop(item_id, None)
+                self._rows.pop(item_id, None)
             return self._refit()
 
     def _store(self, examples: Sequence[Example]) -> None:
@@ -165,6 +170,7 @@ class IntentModel:
         for example, vec in zip(new, vecs, strict=True):
             self.examples[example.id] = example
             self._vecs[example.id] = vec
+            self._rows.pop(example.id, None)
 
     def _refit(self) -> dict[str, float]:
         started = time.perf_counter()
@@ -175,9 +181,8 @@ class IntentModel:
             return {}
         code = {lab: j for j, lab in enumerate(labels)}
         y = np.array([code[self.examples[i].label] for i in ids])
-        dense, sparse = self._features(
-            [self.examples[i].text for i in ids], [self._vecs[i] for i in ids]
-        )
+        dense = self._dense([self._vecs[i] for i in ids])
+        sparse = self._tfidf.stack([self._row(i) for i in ids])
         w0 = self._warm_start(labels, dense.shape[1] + sparse.shape[1])
         self._weights, iters = fit_softmax(
             dense, sparse, y, len(labels), l2=self.l2, w0=w0, max_iter=self.max_iter
@@ -199,12 +204,18 @@ class IntentModel:
                 w0[:, j] = self._weights[:, old[lab]]
         return w0
 
-    def _features(self, texts: Sequence[str], vecs) -> tuple[np.ndarray, sp.csr_matrix]:
-        emb = np.asarray(vecs, np.float32).reshape(len(texts), -1)
-        return self.embedding_weight * emb, self._tfidf.transform(texts)
+    def _row(self, example_id: Hashable) -> Row:
+        row = self._rows.get(example_id)
+        if row is None:
+            row = self._rows[example_id] = self._tfidf.row(self.examples[example_id].text)
+        return row
+
+    def _dense(self, vecs) -> np.ndarray:
+        emb = np.asarray(vecs, np.float32).reshape(len(vecs), -1)
+        return self.embedding_weight * emb
 
     def _logits(self, texts: Sequence[str], vecs) -> np.ndarray:
-        dense, sparse = self._features(texts, vecs)
+        dense, sparse = self._dense(vecs), self._tfidf.transform(texts)
         w, dd = self._weights, dense.shape[1]
         return dense @ w[:dd] + sparse @ w[dd:-1] + w[-1]
 

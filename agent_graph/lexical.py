@@ -15,6 +15,8 @@ _WORD = re.compile(r"[a-z0-9']+")
 # Banking77/CLINC150 training data: 3- and 4-grams already cover the word pieces.
 CHAR_SIZES = (3, 4)
 
+Row = tuple[np.ndarray, np.ndarray]  # a text's column indices and weights
+
 
 def ngrams(text: str) -> list[str]:
     """Words, word bigrams and char 3-4-grams over the lower-cased word sequence.
@@ -47,25 +49,29 @@ class Tfidf:
         df: Counter[str] = Counter()
         for text in texts:
             df.update(set(ngrams(text)))
-        kept = [g for g, c in df.items() if c >= self.min_df]
+        # Sorted: the same vocabulary order in every process (set order follows the hash seed).
+        kept = sorted(g for g, c in df.items() if c >= self.min_df)
         self.vocab = {g: i for i, g in enumerate(kept)}
         n = len(texts)
         self.idf = np.array([math.log((1 + n) / (1 + df[g])) + 1 for g in kept], dtype=np.float32)
         return self
 
+    def row(self, text: str) -> Row:
+        """One text's column indices and L2-normalised sublinear-tf weights."""
+        counts = Counter(j for g in ngrams(text) if (j := self.vocab.get(g)) is not None)
+        cols = np.fromiter(counts.keys(), np.int32, len(counts))
+        tf = np.fromiter(counts.values(), np.float64, len(counts))
+        vals = (1 + np.log(tf)).astype(np.float32) * self.idf[cols]
+        return cols, vals / (float(np.linalg.norm(vals)) or 1.0)
+
+    def stack(self, rows: Sequence[Row]) -> sp.csr_matrix:
+        """Rows from `row` (possibly cached) as one sparse matrix."""
+        indptr = np.zeros(len(rows) + 1, np.int64)
+        np.cumsum([len(cols) for cols, _ in rows], out=indptr[1:])
+        empty = (np.zeros(0, np.int32), np.zeros(0, np.float32))
+        indices = np.concatenate([cols for cols, _ in rows] or [empty[0]])
+        data = np.concatenate([vals for _, vals in rows] or [empty[1]])
+        return sp.csr_matrix((data, indices, indptr), shape=(len(rows), self.dim))
+
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
-        indices: list[int] = []
-        data: list[float] = []
-        indptr = [0]
-        for text in texts:
-            counts = Counter(j for g in ngrams(text) if (j := self.vocab.get(g)) is not None)
-            cols = list(counts)
-            vals = np.array([(1 + math.log(counts[j])) * self.idf[j] for j in cols], np.float32)
-            norm = float(np.linalg.norm(vals)) or 1.0
-            indices += cols
-            data += (vals / norm).tolist()
-            indptr.append(len(indices))
-        return sp.csr_matrix(
-            (np.array(data, np.float32), np.array(indices, np.int32), np.array(indptr, np.int64)),
-            shape=(len(texts), self.dim),
-        )
+        return self.stack([self.row(text) for text in texts])

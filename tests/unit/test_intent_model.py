@@ -93,3 +93,20 @@ def test_add_and_remove_warm_start_from_the_last_weights(model):
     model.remove(["card-0", "card-1"])
     assert model.labels == ["password", "refund", "track"]
     assert model.predict(["i lost my card"])[0][0].label != "card"
+
+
+def _trained_rows(model):
+    """The sparse rows a refit trains on, and the same texts featurised afresh."""
+    ids = list(model.examples)
+    cached = model._tfidf.stack([model._row(i) for i in ids])
+    return cached, model._tfidf.transform([model.examples[i].text for i in ids])
+
+
+def test_warm_refits_train_on_the_current_text_of_every_example(model):
+    model.add([Example("refund-0", "reset the password for my order", "password")])  # edited
+    model.add([Example("track-9", "parcel refund please", "refund")])
+    model.remove(["password-1"])
+    cached, fresh = _trained_rows(model)
+    assert cached.shape == fresh.shape and (cached != fresh).nnz == 0
+    assert model._tfidf.row("reset the password for my order")[0].size > 0
+    assert model.examples["refund-0"].label == "password" and "password-1" not in model._rows
