@@ -7,7 +7,6 @@ import pytest
 
 from agent_graph.decision import decide
 from agent_graph.intent_model import Confidence, Example, IntentModel
-from agent_graph.lexical import WORD_WEIGHT, Tfidf
 
 
 class WordsEmbedder:
@@ -111,11 +110,3 @@ def test_warm_refits_train_on_the_current_text_of_every_example(model):
     assert cached.shape == fresh.shape and (cached != fresh).nnz == 0
     assert model._tfidf.row("reset the password for my order")[0].size > 0
     assert model.examples["refund-0"].label == "password" and "password-1" not in model._rows
-
-
-def test_tfidf_weighs_word_grams_above_char_grams():
-    tfidf = Tfidf().fit(["refund my order", "refund my parcel"])
-    cols, vals = tfidf.row("refund")
-    weight = dict(zip(cols.tolist(), vals.tolist(), strict=True))
-    word, char = weight[tfidf.vocab["w:refund"]], weight[tfidf.vocab["c: re"]]
-    assert word == pytest.approx(WORD_WEIGHT * char)
