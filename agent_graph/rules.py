@@ -6,7 +6,7 @@ import re
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from store.tickets.models import PRIORITIES
+from store.tickets.models import higher_priority
 
 
 def in_window(window: dict, now: datetime) -> bool:
@@ -61,11 +61,6 @@ def conditions_match(cond: dict, facts: dict, now: datetime) -> bool:
     return all(checks)
 
 
-def _higher(a: str | None, b: str | None) -> str | None:
-    known = [p for p in (a, b) if p in PRIORITIES]
-    return max(known, key=PRIORITIES.index) if known else None
-
-
 def facts_of(state: dict, **override) -> dict:
     """A turn's facts for the rules, from the graph state. Tags and priority are the ticket's
     as triage leaves them (trace.apply_triage: tags added, priority only raised); `override`
@@ -80,7 +75,7 @@ def facts_of(state: dict, **override) -> dict:
         "channel": state.get("channel"),
         "language": state.get("language"),
         "tags": tags,
-        "priority": _higher(state.get("ticket_priority"), state.get("priority")),
+        "priority": higher_priority(state.get("ticket_priority"), state.get("priority")),
         "contact_attributes": dict(state.get("contact_attributes") or {}),
         "bot_turns": state.get("bot_turns", 0),
         "confidence": state.get("confidence", 0.0),

@@ -10,7 +10,7 @@ from agent_graph.state import TurnContext, TurnState
 from store.actor import BOT
 from store.outbox.service import emit
 from store.tickets import service as tickets
-from store.tickets.models import PRIORITIES, Ticket
+from store.tickets.models import Ticket, higher_priority
 from store.tickets.schemas import TicketUpdate
 
 DECISION_EVENT = "agent.decision"
@@ -63,9 +63,9 @@ async def apply_triage(session: AsyncSession, ticket: Ticket, state: TurnState) 
     if not ticket.language and state.get("language"):
         ticket.language = state["language"]
     changes = {}
-    wanted = state.get("priority", "normal")
-    if PRIORITIES.index(wanted) > PRIORITIES.index(ticket.priority):
-        changes["priority"] = wanted
+    raised = higher_priority(ticket.priority, state.get("priority", "normal"))
+    if raised != ticket.priority:
+        changes["priority"] = raised
     new_tags = [t for t in state.get("tags", []) if t not in ticket.tags]
     if new_tags:
         changes["add_tags"] = new_tags

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import tempfile
 import time
@@ -31,6 +30,7 @@ import numpy as np
 from sqlalchemy import func, select
 
 from agent_graph.decision import ChunkHit, decide
+from agent_graph.eval import load_jsonl
 from agent_graph.intent_model import Example, IntentModel
 from agent_graph.retrieval import index_for, retrieve, shared_embedder
 from agent_graph.vector_index import VectorIndex
@@ -47,15 +47,11 @@ from store.migrate import upgrade
 EVAL = Path(__file__).resolve().parents[1] / "../shared/eval"
 
 
-def _jsonl(path: Path) -> list[dict]:
-    return [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
-
-
 def _examples(n: int) -> tuple[list[Example], list[str]]:
     """Training examples and held-out questions (Banking77 train / test)."""
     if (EVAL / "banking77").is_dir():
-        rows = _jsonl(EVAL / "banking77/train.jsonl")[:n]
-        queries = [r["text"] for r in _jsonl(EVAL / "banking77/test_dev.jsonl")]
+        rows = load_jsonl(EVAL / "banking77/train.jsonl")[:n]
+        queries = [r["text"] for r in load_jsonl(EVAL / "banking77/test_dev.jsonl")]
     else:  # synthetic: 50 labels of templated sentences
         rows = [
             {"text": f"question {i} about topic {i % 50}", "label": f"t{i % 50}"} for i in range(n)
@@ -78,7 +74,7 @@ def _articles(n: int) -> list[tuple[str, str]]:
             for i in range(n)
         ]
     out = []
-    for doc in _jsonl(EVAL / "doc2dial/docs.jsonl"):
+    for doc in load_jsonl(EVAL / "doc2dial/docs.jsonl"):
         page = doc["doc_id"].split("#")[0]
         sections = [_section(s.strip()) for s in doc["text"].split("\n\n") if s.strip()]
         for start in range(0, len(sections), 2):
@@ -99,7 +95,7 @@ def _section(text: str) -> tuple[str, str]:
 def _questions(banking: list[str], n: int) -> list[str]:
     """Three Banking77 questions to one doc2dial opening question, interleaved."""
     path = EVAL / "doc2dial/first_turn_dev.jsonl"
-    docs = [r["text"] for r in _jsonl(path)] if path.exists() else []
+    docs = [r["text"] for r in load_jsonl(path)] if path.exists() else []
     out = []
     for i, text in enumerate(banking):
         out.append(text)

@@ -35,7 +35,7 @@ CONDITION_LABELS = {
     "window": "Time is within",
 }
 # Both rule kinds share one condition schema, so both builders offer the same conditions.
-ESCALATION_KINDS = ROUTING_KINDS = [k for k in CONDITION_LABELS if k in RuleConditions.model_fields]
+CONDITION_KINDS = [k for k in CONDITION_LABELS if k in RuleConditions.model_fields]
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
@@ -87,8 +87,7 @@ async def rules_page(request: Request, session: ReadSession, me: AdminUser):
         teams={t.id: t.name for t in teams},
         describe=describe,
         labels=CONDITION_LABELS,
-        escalation_kinds=ESCALATION_KINDS,
-        routing_kinds=ROUTING_KINDS,
+        kinds=CONDITION_KINDS,
         priorities=PRIORITIES,
         days=DAYS,
     )

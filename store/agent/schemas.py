@@ -73,16 +73,11 @@ class RuleConditions(Strict):
         return v
 
 
-# Both rule kinds accept the same conditions; the names stay for readers of the rule schemas.
-EscalationConditions = RuleConditions
-RoutingConditions = RuleConditions
-
-
 class EscalationRuleCreate(Strict):
     name: str = Field(min_length=1, max_length=200)
     enabled: bool = True
     position: int = 0
-    conditions: EscalationConditions = Field(default_factory=EscalationConditions)
+    conditions: RuleConditions = Field(default_factory=RuleConditions)
     action: Literal["escalate", "review"] = "escalate"
 
 
@@ -90,7 +85,7 @@ class EscalationRuleUpdate(Strict):
     name: str | None = Field(None, min_length=1, max_length=200)
     enabled: bool | None = None
     position: int | None = None
-    conditions: EscalationConditions | None = None
+    conditions: RuleConditions | None = None
     action: Literal["escalate", "review"] | None = None
 
 
@@ -109,7 +104,7 @@ class RoutingRuleCreate(Strict):
     name: str = Field(min_length=1, max_length=200)
     enabled: bool = True
     position: int = 0
-    conditions: RoutingConditions = Field(default_factory=RoutingConditions)
+    conditions: RuleConditions = Field(default_factory=RuleConditions)
     team_id: int
 
 
@@ -117,7 +112,7 @@ class RoutingRuleUpdate(Strict):
     name: str | None = Field(None, min_length=1, max_length=200)
     enabled: bool | None = None
     position: int | None = None
-    conditions: RoutingConditions | None = None
+    conditions: RuleConditions | None = None
     team_id: int | None = None
 
 

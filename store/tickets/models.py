@@ -14,6 +14,12 @@ OPEN_CATEGORIES = ("new", "open", "pending")
 PRIORITIES = ("low", "normal", "high", "urgent")
 
 
+def higher_priority(a: str | None, b: str | None) -> str | None:
+    """The more urgent of two priorities (unknown values ignored): triage only ever raises."""
+    known = [p for p in (a, b) if p in PRIORITIES]
+    return max(known, key=PRIORITIES.index) if known else None
+
+
 class Ticket(Base):
     __tablename__ = "tickets"
     __table_args__ = (Index("ix_tickets_thread", "channel", "thread_key", "status_category"),)
