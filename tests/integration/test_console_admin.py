@@ -276,7 +276,8 @@ async def ticket_at(
 async def test_team_stats_count_per_day_channel_and_bot_outcome(app, client):
     now = utcnow()
     day = timedelta(days=1)
-    t0 = now - 2 * day
+    # 09:00 two days ago: solved two hours later, still that day whatever time the test runs
+    t0 = (now - 2 * day).replace(hour=9, minute=0, second=0, microsecond=0)
     await ticket_at(app, "a", "email", created=t0, first_response=t0 + timedelta(minutes=10),
                     solved=t0 + timedelta(hours=2), owner="human")  # fmt: skip
     await ticket_at(app, "b", "webchat", created=t0, first_response=t0 + timedelta(minutes=30),
