@@ -13,9 +13,11 @@ from pathlib import Path
 
 import numpy as np
 
-from agent_graph.decision import BotThresholds, decide
-from agent_graph.embeddings import CachedEmbedder, Embedder, OnnxMiniLM
+from agent_graph.decision import decide
+from agent_graph.embeddings import CachedEmbedder, OnnxMiniLM
 from agent_graph.intent_model import Example, IntentModel
+from store.agent.thresholds import BotThresholds
+from store.knowledge.embedder import Embedder
 
 OOS = "oos"
 

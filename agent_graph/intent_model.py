@@ -12,8 +12,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from agent_graph import lbfgs
-from agent_graph.embeddings import Embedder
 from agent_graph.lexical import Row, Tfidf
+from store.knowledge.embedder import Embedder
 
 
 @dataclass(frozen=True)

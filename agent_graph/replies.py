@@ -41,7 +41,7 @@ def handoff_text(custom: str, language: str | None) -> str:
 FORMATS = {
     "twilio_sms": (False, 480),
     "twilio_voice": (False, 400),
-    "webchat": (False, 2000),  # the widget shows plain text (channels.webchat.LIMITS)
+    "webchat": (False, 2000),  # the widget shows plain text (channels.webchat.adapter.LIMITS)
     "slack": (True, 3500),
     "email": (True, 20000),
 }

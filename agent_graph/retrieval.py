@@ -23,10 +23,11 @@ from dataclasses import dataclass, field
 import numpy as np
 from sqlalchemy import select
 
-from agent_graph.embeddings import Embedder, default_embedder
+from agent_graph.embeddings import default_embedder
 from agent_graph.intent_model import Example, IntentModel, LabelScore
 from agent_graph.vector_index import VectorIndex
 from store.db import Database
+from store.knowledge.embedder import Embedder
 from store.knowledge.models import Chunk, ResolutionExample, Revision
 from store.knowledge.schemas import language_of
 from store.knowledge.search import search_chunks

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypedDict
 
-from agent_graph.decision import BotThresholds
+from store.agent.thresholds import BotThresholds
 from store.db import Database
 
 # retrieve(db, text, *, locale=None, k=8) -> Retrieved (agent_graph.retrieval)

@@ -18,12 +18,12 @@ from pathlib import Path
 from pydantic import SecretStr
 from sqlalchemy import func, select
 
-from channels.email_imap import ImapPoller, ImapSettings
-from channels.email_ingest import deliver
-from gateway.ingest_writer import IngestWriter
+from channels.email.imap import ImapPoller, ImapSettings
+from channels.email.ingest import deliver
 from store import files
 from store.db import Database
 from store.migrate import upgrade
+from store.tickets.ingest_writer import IngestWriter
 from store.tickets.models import Message, Ticket
 from tests.servers.dovecot import DovecotServer, dovecot_server
 

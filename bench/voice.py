@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from channels.transcribe import Transcriber  # noqa: E402
+from channels.twilio.transcribe import Transcriber  # noqa: E402
 from tests.audio import phone_recording  # noqa: E402
 
 SPEECH = (

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import gc
-import importlib
 import logging
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 
-from gateway import errors
+from channels import registry
+from gateway import console, errors, realtime, widget_routes
 from gateway.body_limit import BodyLimitMiddleware
-from gateway.dispatcher import Dispatcher
-from gateway.ingest_writer import IngestWriter
-from gateway.jobs import JobContext
+from gateway.outbox.dispatcher import Dispatcher
 from gateway.routes import (
     agent,
     auth,
@@ -30,31 +28,17 @@ from gateway.routes import (
 from gateway.settings import Settings, get_settings
 from store import files
 from store.db import Database
+from store.jobs import JobContext
 from store.migrate import pending, upgrade
+from store.tickets.ingest_writer import IngestWriter
 
 log = logging.getLogger(__name__)
 
-# Modules that register jobs and channels when imported; each may also expose a `router`
-# (provider webhooks), `install(app)` and `startup(app)` / `shutdown(app)` hooks. One line each.
-PLUGINS: list[str] = [
-    "gateway.send",
-    "channels.slack_plugin",
-    "channels.twilio_plugin",
-    "channels.email_plugin",
-    "gateway.realtime",
-    "gateway.widget_routes",
-    "gateway.console",
-    "agent_graph.job",
-]
-ROUTERS = [auth, tickets, agent, inbound, contacts, staff, config, webhooks, channels, kb]
+API = [auth, tickets, agent, inbound, contacts, staff, config, webhooks, channels, kb]
 
 
 class NotMigrated(RuntimeError):
     pass
-
-
-def load_modules() -> list:
-    return [importlib.import_module(name) for name in PLUGINS]
 
 
 async def prepare_database(db: Database) -> None:
@@ -110,7 +94,6 @@ async def lifespan(app: FastAPI):
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    plugins = load_modules()
     app = FastAPI(
         title="AutoCRM",
         version="0.1.0",
@@ -118,8 +101,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="AI-first omnichannel customer-support gateway",
     )
     app.state.settings = settings
-    app.state.startup_hooks = []
-    app.state.shutdown_hooks = []
     errors.install(app)
     app.add_middleware(
         SessionMiddleware,
@@ -135,15 +116,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_bytes=settings.max_body_bytes,
         exempt_prefixes=("/widget/api/uploads",),
     )
-    for module in ROUTERS + [p for p in plugins if hasattr(p, "router")]:
-        app.include_router(module.router)
-    for plugin in plugins:
-        if hasattr(plugin, "install"):  # e.g. mounts a sub-application (socket.io)
-            plugin.install(app)
-        if hasattr(plugin, "startup"):
-            app.state.startup_hooks.append(plugin.startup)
-        if hasattr(plugin, "shutdown"):
-            app.state.shutdown_hooks.append(plugin.shutdown)
+    for router in [m.router for m in API] + registry.routers():
+        app.include_router(router)
+    app.include_router(widget_routes.router)
+    app.include_router(console.router)
+    console.install(app)
+    realtime.install(app)  # socket.io, ahead of the HTTP middleware
+    specs = registry.SPECS.values()
+    app.state.startup_hooks = [s.startup for s in specs if s.startup] + [realtime.startup]
+    app.state.shutdown_hooks = [s.shutdown for s in specs if s.shutdown] + [realtime.shutdown]
 
     @app.get("/healthz", tags=["meta"])
     async def healthz():

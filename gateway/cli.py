@@ -166,7 +166,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from gateway.app import load_modules
     from store.errors import DomainError
 
     argv = sys.argv[1:] if argv is None else argv
@@ -175,7 +174,6 @@ def main(argv: list[str] | None = None) -> int:
 
         return eval_main(argv[2:]) or 0
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    load_modules()
     args = build_parser().parse_args(argv)
     name = f"{args.cmd} {args.sub}" if getattr(args, "sub", None) else args.cmd
     try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from channels.email_mailbox import MailboxConfig
+from channels.email.mailbox import MailboxConfig
 from gateway.cli import _with_db
 from gateway.routes.channels import AccountCreate, create_account
 from store.config import accounts

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import secrets
 
-from channels.base import Identity, InboundMessage
 from gateway.demo_kb import seed_articles
 from store.agent import service as agent
 from store.agent.models import BotSettings
 from store.agent.schemas import BotSettingsUpdate
 from store.config import accounts
+from store.messages import Identity, InboundMessage
 from store.staff import service as staff
 from store.tickets.ingest import ingest
 

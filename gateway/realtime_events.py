@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from channels.webchat import NAME as WEBCHAT
+from channels.webchat.adapter import NAME as WEBCHAT
 from store.outbox.models import Event
 from store.tickets import service as tickets
 from store.tickets.models import Message, Ticket

@@ -17,9 +17,9 @@ import asyncio
 import logging
 
 from gateway import realtime_events as events
-from gateway.ingest_writer import Committed
-from gateway.outbox import event_dict
+from store.outbox.deliveries import event_dict
 from store.tickets.ingest import Ingested
+from store.tickets.ingest_writer import Committed
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 import socketio
 from pydantic import BaseModel, Field, ValidationError
 
-from channels.base import Identity, VerifyError
-from channels.webchat import (
+from channels.base import VerifyError
+from channels.webchat.adapter import (
     NAME,
     Visitor,
     WidgetConfig,
@@ -30,6 +30,7 @@ from gateway.widget_routes import uploaded_attachments
 from store.config import accounts
 from store.contacts import service as contacts
 from store.errors import Conflict
+from store.messages import Identity
 
 Refused = socketio.exceptions.ConnectionRefusedError
 

@@ -14,10 +14,10 @@ from fastapi import APIRouter, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from channels.base import Attachment
-from channels.webchat import ALLOWED_UPLOAD_TYPES, NAME, Visitor, read_visitor
+from channels.webchat.adapter import ALLOWED_UPLOAD_TYPES, NAME, Visitor, read_visitor
 from store import files
 from store.config import accounts
+from store.messages import Attachment
 
 router = APIRouter(tags=["widget"])
 WIDGET_JS = Path(__file__).resolve().parents[1] / "widget" / "dist" / "widget.js"

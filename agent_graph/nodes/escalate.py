@@ -15,7 +15,7 @@ from store.tickets import ownership
 from store.tickets import service as tickets
 from store.tickets.schemas import TicketUpdate
 
-# On a call the caller hears the handoff from the call itself (channels.twilio_calls).
+# On a call the caller hears the handoff from the call itself (channels.twilio.calls).
 NO_HANDOFF_MESSAGE = {"twilio_voice"}
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from langgraph.runtime import Runtime
 
-from agent_graph.rules import conditions_match, facts_of
+from agent_graph.rules import facts_of
 from agent_graph.state import TurnContext, TurnState
+from store.agent.conditions import conditions_match
 
 
 def _fired(name: str, action: str, why: str) -> dict:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from agent_graph.decision import BotThresholds
 from agent_graph.tools import BUILTINS
 from gateway.console.web import AdminUser, ReadSession, render
 from store.agent import service as agent
+from store.agent.thresholds import BotThresholds
 from store.config import accounts
 from store.config import service as config
 from store.errors import NotFound

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from channels.base import Identity, InboundMessage
 from gateway.deps import TicketsWrite
 from store.errors import Invalid
+from store.messages import Identity, InboundMessage
 from store.tickets.schemas import InboundCreate, IngestRead
 
 router = APIRouter(prefix="/api/v1/inbound", tags=["inbound"])

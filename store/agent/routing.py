@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from agent_graph.rules import conditions_match
+from store.agent.conditions import conditions_match
 from store.agent.service import list_routing_rules
 from store.staff.models import Team, User
 from store.tickets.models import OPEN_CATEGORIES, Ticket

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from agent_graph.decision import BotThresholds
+from store.agent.thresholds import BotThresholds
 from store.schemas import Strict
 
 HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"

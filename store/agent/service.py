@@ -8,9 +8,9 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from agent_graph.decision import BotThresholds
 from store.agent.models import AgentTool, BotSettings, EscalationRule, RoutingRule
 from store.agent.schemas import BotSettingsRead, BotSettingsUpdate
+from store.agent.thresholds import BotThresholds
 from store.db import utcnow
 from store.errors import Conflict, Invalid
 from store.rows import assign, get_or_raise

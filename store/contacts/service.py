@@ -8,10 +8,10 @@ from sqlalchemy import or_, select
 from sqlalchemy import update as update_rows
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from channels.base import Identity
 from store.actor import Actor
 from store.contacts.models import Contact, ContactIdentity
 from store.errors import Conflict, Invalid
+from store.messages import Identity
 from store.outbox.service import emit
 from store.rows import assign, get_or_raise
 from store.tickets.models import Ticket

@@ -22,7 +22,7 @@ from store.rows import get_or_raise
 from store.tickets.models import Message, Ticket
 
 if TYPE_CHECKING:
-    from agent_graph.embeddings import Embedder
+    from store.knowledge.embedder import Embedder
 
 FIELDS = ("text", "label", "answer", "article_id", "status")
 

@@ -22,7 +22,7 @@ from store.outbox.service import emit
 from store.rows import get_or_raise
 
 if TYPE_CHECKING:
-    from agent_graph.embeddings import Embedder
+    from store.knowledge.embedder import Embedder
 
 AUDITED = ("title", "status", "locale", "tags", "source", "body")
 # Fields whose change alters the chunks (tags do not: they are not searched).

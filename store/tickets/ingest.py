@@ -17,11 +17,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from channels.base import Identity, InboundMessage
 from store.actor import Actor
 from store.contacts import service as contacts
 from store.contacts.models import Contact, ContactIdentity
 from store.db import utcnow
+from store.messages import Identity, InboundMessage
 from store.outbox.models import Event
 from store.tickets import ingest_rows as rows
 from store.tickets import service as tickets

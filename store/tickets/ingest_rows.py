@@ -18,11 +18,11 @@ from typing import Any, NamedTuple
 from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from channels.base import InboundMessage
 from store import files
 from store.contacts.models import Contact, ContactIdentity
 from store.db import utcnow
 from store.html import sanitize_html
+from store.messages import InboundMessage
 from store.outbox.models import Event
 from store.tickets import service as tickets
 from store.tickets.models import Attachment, Message, Ticket

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from agent_graph.rules import conditions_match, facts_of
+from agent_graph.rules import facts_of
+from store.agent.conditions import conditions_match
 from store.staff import service as staff
 from tests.agent.conftest import configure, ticket, traces
 

@@ -3,7 +3,7 @@ handoff the call itself announces (no text message on top)."""
 
 from __future__ import annotations
 
-from channels.twilio_voice import TEXT_BACK
+from channels.twilio.voice import TEXT_BACK
 from tests.agent.conftest import bot_messages, configure, ticket, traces
 from tests.doubles.twilio_api import (  # noqa: F401 - pytest fixtures
     twilio_api_fixture,

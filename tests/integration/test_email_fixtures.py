@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from channels.email_ingest import deliver
-from channels.email_parse import parse_email
-from channels.email_text import html_to_text, split_reply
+from channels.email.ingest import deliver
+from channels.email.parse import parse_email
+from channels.email.text import html_to_text, split_reply
 from store.tickets import service as tickets
 
 EMAILS = Path(__file__).resolve().parents[2] / "../shared/eval/emails"

@@ -8,8 +8,8 @@ import uuid
 import pytest
 from pydantic import SecretStr
 
-from channels.base import InboundMessage
-from channels.email_imap import ImapPoller, ImapSettings, MailboxCursor
+from channels.email.imap import ImapPoller, ImapSettings, MailboxCursor
+from store.messages import InboundMessage
 from tests.servers.dovecot import DovecotServer, dovecot_server  # noqa: F401  (fixture)
 
 

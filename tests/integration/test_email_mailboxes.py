@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from channels.email_pollers import Mailboxes
+from channels.email.pollers import Mailboxes
 from store.config import accounts
 from tests.integration.email_helpers import (
     OURS,

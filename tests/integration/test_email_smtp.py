@@ -6,9 +6,10 @@ from email import message_from_bytes, policy
 
 import pytest
 
-from channels.base import Identity, OutboundMessage, SendError
-from channels.email_outbound import MailboxSettings, build_email
-from channels.email_smtp import SmtpSettings, send_email
+from channels.base import SendError
+from channels.email.outbound import MailboxSettings, build_email
+from channels.email.smtp import SmtpSettings, send_email
+from store.messages import Identity, OutboundMessage
 from tests.servers.smtp import failing_smtp_server_fixture, smtp_server_fixture  # noqa: F401
 
 MAILBOX = MailboxSettings(address="support@shop.example", display_name="Shop Support")

@@ -6,13 +6,13 @@ import asyncio
 
 from sqlalchemy import func, select, text
 
-from channels.base import Attachment, Identity, InboundMessage
-from gateway.ingest_writer import write_one
 from store.contacts.models import Contact
 from store.db import Database
+from store.messages import Attachment, Identity, InboundMessage
 from store.migrate import upgrade
 from store.outbox.models import Event
 from store.tickets.ingest import ingest_batch
+from store.tickets.ingest_writer import write_one
 
 
 def mail(ext: str, sender: str = "ann@example.com", name: str | None = None, **extra):

@@ -10,7 +10,6 @@ import numpy as np
 from sqlalchemy import select
 
 from agent_graph.retrieval import KnowledgeIndex, retrieve, shared_embedder
-from channels.base import Identity, InboundMessage
 from gateway.cli import build_parser
 from gateway.cli_kb import import_knowledge
 from store.actor import SYSTEM
@@ -18,6 +17,7 @@ from store.knowledge import examples
 from store.knowledge import service as kb
 from store.knowledge.schemas import ArticleCreate, ArticleUpdate
 from store.knowledge.search import search_chunks
+from store.messages import Identity, InboundMessage
 from store.outbox.models import Event
 from store.tickets.ingest import ingest
 

@@ -10,8 +10,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from channels.base import Identity, OutboundMessage, SendError
-from channels.slack import (
+from channels.base import SendError
+from channels.slack.adapter import (
     HARD_MAX_TEXT,
     SlackApp,
     SlackCallError,
@@ -20,6 +20,7 @@ from channels.slack import (
     identify_bot,
     lookup_user,
 )
+from store.messages import Identity, OutboundMessage
 from tests.doubles.slack_api import Answer, SlackApiDouble
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "slack"

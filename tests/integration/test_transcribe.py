@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from channels.transcribe import Transcriber, prepare_model_dir
-from channels.twilio_common import TwilioAccount, fetch_media
-from channels.twilio_voice import parse_recording, recording_audio_url
+from channels.twilio.common import TwilioAccount, fetch_media
+from channels.twilio.transcribe import Transcriber, prepare_model_dir
+from channels.twilio.voice import parse_recording, recording_audio_url
 from tests.audio import phone_recording
 from tests.doubles.twilio_api import (  # noqa: F401 - pytest fixtures
     twilio_api_fixture,

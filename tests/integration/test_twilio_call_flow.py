@@ -7,8 +7,8 @@ import shutil
 
 import pytest
 
-from channels.transcribe import Transcriber
-from channels.twilio_voice import CONNECTING, HOLD, TEXT_BACK
+from channels.twilio.transcribe import Transcriber
+from channels.twilio.voice import CONNECTING, HOLD, TEXT_BACK
 from store import files
 from store.actor import BOT
 from store.tickets import service as ticket_service

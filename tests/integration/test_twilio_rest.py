@@ -4,9 +4,9 @@ import socket
 
 import pytest
 
-from channels.base import Identity, OutboundMessage, SendError
-from channels.twilio_common import TwilioAccount
-from channels.twilio_sms import (
+from channels.base import SendError
+from channels.twilio.common import TwilioAccount
+from channels.twilio.sms import (
     MediaError,
     MediaTooLarge,
     PartialSendError,
@@ -14,6 +14,7 @@ from channels.twilio_sms import (
     fetch_media,
     split_sms,
 )
+from store.messages import Identity, OutboundMessage
 from tests.doubles.twilio_api import (  # noqa: F401 - pytest fixtures
     TwilioApiDouble,
     twilio_api_fixture,

@@ -8,9 +8,9 @@ from starlette.datastructures import FormData
 from twilio.request_validator import RequestValidator
 
 from channels.base import VerifyError
-from channels.twilio_common import TwilioAccount, verify_twilio
-from channels.twilio_sms import parse_sms, parse_status_callback
-from channels.twilio_voice import parse_call, parse_recording
+from channels.twilio.common import TwilioAccount, verify_twilio
+from channels.twilio.sms import parse_sms, parse_status_callback
+from channels.twilio.voice import parse_call, parse_recording
 
 EVAL = Path(__file__).resolve().parents[2] / "../shared/eval/webhooks/twilio"
 pytestmark = [

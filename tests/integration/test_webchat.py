@@ -10,8 +10,8 @@ import pytest
 import socketio
 from sqlalchemy import select
 
-from channels.webchat import user_hash
-from gateway.outbox import event_dict
+from channels.webchat.adapter import user_hash
+from store.outbox.deliveries import event_dict
 from store.outbox.models import Event
 from tests.integration.webchat_client import (
     WIDGET_SECRET,

@@ -8,7 +8,7 @@ import pytest
 
 from agent_graph.language import asks_for_human, detect_language, sentiment
 from agent_graph.replies import clarify_question, for_channel
-from agent_graph.rules import conditions_match, in_window
+from store.agent.conditions import conditions_match, in_window
 
 
 @pytest.mark.parametrize(

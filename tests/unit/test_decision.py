@@ -1,7 +1,8 @@
 """Retrieval-mode policy: answer when sure, clarify between close labels, escalate otherwise."""
 
-from agent_graph.decision import BotThresholds, ChunkHit, decide
+from agent_graph.decision import ChunkHit, decide
 from agent_graph.intent_model import LabelScore
+from store.agent.thresholds import BotThresholds
 
 
 def _scores(*rows):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from channels.base import Attachment, Identity, InboundMessage
-from channels.email_ingest import clean, fit_columns
+from channels.email.ingest import clean, fit_columns
+from store.messages import Attachment, Identity, InboundMessage
 
 
 def test_surrogate_escaped_header_bytes_are_decoded_and_nuls_dropped():

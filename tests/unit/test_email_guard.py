@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from channels.base import Identity, InboundMessage
-from channels.email_guard import EmailGuard, SlidingWindow, should_bot_answer
+from channels.email.guard import EmailGuard, SlidingWindow, should_bot_answer
+from store.messages import Identity, InboundMessage
 
 
 class FakeClock:

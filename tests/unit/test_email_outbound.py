@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from channels.base import Attachment, Identity, OutboundMessage
-from channels.email_outbound import MailboxSettings, build_email, reply_subject
+from channels.email.outbound import MailboxSettings, build_email, reply_subject
+from store.messages import Attachment, Identity, OutboundMessage
 
 MAILBOX = MailboxSettings(address="help@shop.example", display_name="Shop")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from channels.email_parse import parse_email
+from channels.email.parse import parse_email
 
 HEAD = "From: Ann Customer <Ann@Customer.Example>\r\nTo: support@shop.example\r\n"
 

@@ -11,7 +11,7 @@ import pytest
 from pydantic import SecretStr, ValidationError
 
 from channels.base import VerifyError
-from channels.slack import SlackApp, SlackEvent, parse_event, verify_slack
+from channels.slack.adapter import SlackApp, SlackEvent, parse_event, verify_slack
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "slack"
 EVAL = (Path(__file__).resolve().parents[2] / "../shared/eval/webhooks/slack").resolve()

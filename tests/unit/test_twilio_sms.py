@@ -4,15 +4,15 @@ import re
 
 import pytest
 
-from channels.base import Identity
-from channels.twilio_common import TwilioAccount, markdown_to_plain
-from channels.twilio_sms import (
+from channels.twilio.common import TwilioAccount, markdown_to_plain
+from channels.twilio.sms import (
     SmsChannel,
     parse_sms,
     parse_status_callback,
     segment_count,
     split_sms,
 )
+from store.messages import Identity
 
 CUSTOMER, OURS = "+14155550100", "+18005550199"
 

@@ -5,9 +5,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from channels.transcribe import Transcript
-from channels.twilio_common import BusinessHours, TwilioAccount
-from channels.twilio_voice import (
+from channels.twilio.common import BusinessHours, TwilioAccount
+from channels.twilio.transcribe import Transcript
+from channels.twilio.voice import (
     ask_again,
     dial_result,
     escalate,

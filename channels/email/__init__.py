@@ -1,0 +1,1 @@
+"""Email: IMAP in (pollers), SMTP out, real threading, loop guards."""

@@ -1,0 +1,1 @@
+"""Slack: Events API in, chat.postMessage out, in Slack threads."""

@@ -1,0 +1,1 @@
+"""Twilio: SMS, voice calls and their shared signature check and REST client."""

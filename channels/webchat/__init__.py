@@ -1,0 +1,1 @@
+"""Web chat: the widget's channel (its socket.io side is gateway/realtime_widget.py)."""

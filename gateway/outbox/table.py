@@ -1,0 +1,81 @@
+"""Which event starts which job: the whole table, declared in one place.
+
+A job is a plain async function `(ctx, args)` (store.jobs) written where its domain lives; an
+event's payload, with `event_id` and `ticket_id`, becomes its args. The names are stored on
+delivery rows, so a renamed job keeps its name here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from agent_graph import job as agent
+from channels.slack import jobs as slack
+from channels.twilio import jobs as twilio
+from gateway.outbox import send
+from store.agent.service import bot_enabled
+from store.jobs import GaveUpFn, JobContext, JobFn
+
+Wanted = Callable[[Any], Awaitable[bool]]  # (the fan-out's session) -> start it now?
+
+
+@dataclass(frozen=True)
+class Job:
+    run: JobFn
+    on: tuple[str, ...]  # event types that start it
+    channels: frozenset[str] = frozenset()  # only for events of these channels (empty: all)
+    when: Wanted | None = None  # asked once per fan-out pass; while it says no, no delivery
+    on_dead: GaveUpFn | None = None  # once, when the last attempt failed (show it to people)
+
+
+JOBS: dict[str, Job] = {
+    "send_message": Job(send.send_message, on=("message.queued",), on_dead=send.gave_up),
+    # While the bot is off, messages start no turn at all (the turn checks again when it runs).
+    "agent_turn": Job(agent.agent_turn, on=("message.received",), when=bot_enabled),
+    "agent_review": Job(agent.agent_review, on=(agent.REVIEW_EVENT,)),
+    "agent_learn": Job(agent.agent_learn, on=("ticket.updated",)),
+    "twilio_fetch_media": Job(
+        twilio.fetch_mms_media, on=(twilio.MEDIA_EVENT,), on_dead=twilio.media_gave_up
+    ),
+    "twilio_transcribe": Job(
+        twilio.transcribe_recording,
+        on=(twilio.RECORDING_EVENT,),
+        on_dead=twilio.transcription_gave_up,
+    ),
+    "slack_enrich_message": Job(
+        slack.enrich_message, on=("message.received",), channels=frozenset({slack.NAME})
+    ),
+}
+_BY_EVENT: dict[str, list[str]] = {}
+for _name, _job in JOBS.items():
+    for _type in _job.on:
+        _BY_EVENT.setdefault(_type, []).append(_name)
+
+
+def triggered_by(event_type: str, payload: dict[str, Any] | None = None) -> list[str]:
+    """Jobs an event of this type starts; with its payload, only those its channel wants."""
+    names = _BY_EVENT.get(event_type, ())
+    if payload is None:
+        return list(names)
+    channel = payload.get("channel")
+    return [n for n in names if not JOBS[n].channels or channel in JOBS[n].channels]
+
+
+async def wanted(name: str, session) -> bool:
+    """Is the job wanted now (see `Job.when`)? Jobs without a condition always are."""
+    when = JOBS[name].when
+    return when is None or await when(session)
+
+
+async def run(name: str, ctx: JobContext, args: dict[str, Any]) -> None:
+    if name not in JOBS:
+        raise LookupError(f"no job named {name!r} is declared")
+    await JOBS[name].run(ctx, args)
+
+
+async def gave_up(name: str, ctx: JobContext, args: dict[str, Any], error: str) -> None:
+    on_dead = JOBS[name].on_dead if name in JOBS else None
+    if on_dead is not None:
+        await on_dead(ctx, args, error)
