@@ -26,6 +26,7 @@ widget:
 
 test: install widget
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports  # the layers contract in pyproject.toml: imports run one way, no circles
 	$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 lint: install
