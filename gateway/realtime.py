@@ -8,38 +8,20 @@ the gateway process that holds the socket, so one dispatcher serves every replic
 
 from __future__ import annotations
 
-import json
 import logging
-from base64 import b64decode
 from dataclasses import dataclass, field
 
 import socketio
-from itsdangerous import BadSignature, TimestampSigner
 
+from gateway import principal as principals
 from gateway import realtime_events as events
 from gateway.realtime_live import LivePush
+from gateway.realtime_resilient import ResilientRedisManager
 from gateway.realtime_widget import WidgetNamespace
 from gateway.widget_routes import file_url
-from store.staff import service as staff
 
 log = logging.getLogger(__name__)
-SESSION_COOKIE = "autocrm_session"  # as set by SessionMiddleware in gateway/app.py
-SESSION_MAX_AGE = 14 * 24 * 3600
 Refused = socketio.exceptions.ConnectionRefusedError
-
-
-def _cookie_user(secret: str, cookie_header: str) -> int | None:
-    """The user id in Starlette's signed session cookie (decoded as SessionMiddleware does)."""
-    for part in cookie_header.split(";"):
-        name, _, value = part.strip().partition("=")
-        if name != SESSION_COOKIE or not value:
-            continue
-        try:
-            data = TimestampSigner(secret).unsign(value.encode(), max_age=SESSION_MAX_AGE)
-            return json.loads(b64decode(data)).get("user_id")
-        except (BadSignature, ValueError):
-            return None
-    return None
 
 
 @dataclass
@@ -69,15 +51,11 @@ class ConsoleNamespace(socketio.AsyncNamespace):
         self.viewers: dict[str, Viewer] = {}
 
     async def _viewer(self, environ, auth) -> Viewer | None:
-        token = auth.get("token") if isinstance(auth, dict) else None
-        async with self.app.state.db.uow() as session:  # a key's last_used_at may be written
-            if token:
-                key = await staff.verify_api_key(session, key=str(token))
-                allowed = key is not None and bool({"admin", "tickets:read"} & set(key.scopes))
-                return Viewer(None, key.name) if allowed else None
-            user_id = _cookie_user(self.app.state.settings.secret, environ.get("HTTP_COOKIE", ""))
-            user = await session.get(staff.User, user_id) if user_id is not None else None
-            return Viewer(user.id, user.name or user.email) if user and user.is_active else None
+        secret = self.app.state.settings.secret
+        who = await principals.from_socket(self.app.state.db, secret, environ, auth)
+        if who is None or not who.allows("tickets:read"):
+            return None
+        return Viewer(who.user_id, who.actor.name)
 
     async def on_connect(self, sid, environ, auth):
         viewer = await self._viewer(environ, auth)
@@ -142,7 +120,7 @@ class Realtime:
         settings = app.state.settings
         manager = None
         if settings.redis_url:
-            manager = socketio.AsyncRedisManager(settings.redis_url, channel="autocrm-socketio")
+            manager = ResilientRedisManager(settings.redis_url, channel="autocrm-socketio")
         self.app = app
         self.secret = settings.secret
         self.sio = socketio.AsyncServer(

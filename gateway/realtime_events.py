@@ -14,13 +14,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from channels.webchat.adapter import NAME as WEBCHAT
-from store.outbox.models import Event
+from channels.webchat.limits import NAME as WEBCHAT
+from store.tickets import conversation as conversations
 from store.tickets import service as tickets
-from store.tickets.models import Message, Ticket
+from store.tickets.models import Message
 
 WIDGET_TYPES = ("message.received", "message.queued")
 MAX_REPLAY = 1_000
@@ -55,10 +54,7 @@ def widget_event(event_id: int, message: Message, actor_name: str, attachment_ur
 
 async def conversation_of(session: AsyncSession, ticket_id: int) -> str | None:
     """The widget conversation a ticket belongs to (None for other channels)."""
-    ticket = await session.get(Ticket, ticket_id)
-    if ticket is None or ticket.channel != WEBCHAT:
-        return None
-    return ticket.thread_key
+    return await conversations.thread_of(session, ticket_id=ticket_id, channel=WEBCHAT)
 
 
 async def latest_ticket(session: AsyncSession, conversation_id: str) -> int | None:
@@ -70,27 +66,16 @@ async def replay(
     session: AsyncSession, conversation_id: str, last_seq: int, attachment_url
 ) -> list[dict]:
     """The conversation's widget events after `last_seq`, oldest first."""
-    tickets = select(Ticket.id).where(
-        Ticket.channel == WEBCHAT, Ticket.thread_key == conversation_id
+    rows = await conversations.message_events(
+        session,
+        channel=WEBCHAT,
+        thread_key=conversation_id,
+        types=WIDGET_TYPES,
+        after_id=last_seq,
+        limit=MAX_REPLAY,
     )
-    rows = list(
-        await session.scalars(
-            select(Event)
-            .where(
-                Event.ticket_id.in_(tickets),
-                Event.type.in_(WIDGET_TYPES),
-                Event.id > last_seq,
-            )
-            .order_by(Event.id)
-            .limit(MAX_REPLAY)
-        )
-    )
-    ids = [row.payload["message_id"] for row in rows]
-    messages = {m.id: m for m in await session.scalars(select(Message).where(Message.id.in_(ids)))}
     return [
-        widget_event(row.id, messages[row.payload["message_id"]], row.actor_name, attachment_url)
-        for row in rows
-        if row.payload["message_id"] in messages
+        widget_event(event.id, message, event.actor_name, attachment_url) for event, message in rows
     ]
 
 
@@ -129,7 +114,7 @@ def for_widget(event: dict) -> bool:
 async def live_widget_event(session: AsyncSession, event: dict, attachment_url):
     """(conversation id, widget event) for a committed widget-visible outbox event."""
     conversation = await conversation_of(session, event["ticket_id"])
-    message = await session.get(Message, event["payload"]["message_id"])
+    message = await conversations.get_message(session, message_id=event["payload"]["message_id"])
     if conversation is None or message is None:
         return None
     return conversation, widget_event(event["id"], message, event["actor"]["name"], attachment_url)

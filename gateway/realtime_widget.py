@@ -15,21 +15,15 @@ import socketio
 from pydantic import BaseModel, Field, ValidationError
 
 from channels.base import VerifyError
-from channels.webchat.adapter import (
-    NAME,
-    Visitor,
-    WidgetConfig,
-    new_visitor,
-    parse,
-    read_visitor,
-    sign_visitor,
-    verify_user,
-)
+from channels.webchat.config import WidgetConfig
+from channels.webchat.limits import NAME
+from channels.webchat.parse import parse
+from channels.webchat.verify import Visitor, sign_visitor, verify_user
+from gateway import principal as principals
 from gateway import realtime_events as events
 from gateway.widget_routes import uploaded_attachments
 from store.config import accounts
 from store.contacts import service as contacts
-from store.errors import Conflict
 from store.messages import Identity
 
 Refused = socketio.exceptions.ConnectionRefusedError
@@ -61,6 +55,11 @@ class Connection:
             return False
         self.tokens -= 1
         return True
+
+
+def sender_of(visitor: Visitor) -> Identity:
+    # As channels/webchat/parse.py names the sender of the visitor's messages.
+    return Identity("user", visitor.user_id) if visitor.user_id else Identity("widget", visitor.id)
 
 
 def _error(code: str, message: str) -> dict:
@@ -103,9 +102,9 @@ class WidgetNamespace(socketio.AsyncNamespace):
             user_id = verify_user(secret, auth.get("user_id"), auth.get("user_hash"))
         except VerifyError as exc:
             raise Refused(f"Your identity could not be verified ({exc}).") from None
-        visitor = read_visitor(self.secret, auth.get("visitor_token"))
-        if visitor is None or visitor.account_id != account_id or visitor.user_id != user_id:
-            visitor = new_visitor(account_id, user_id)  # a new or another customer: fresh start
+        visitor = principals.widget_visitor(
+            self.secret, auth.get("visitor_token"), account_id=account_id, user_id=user_id
+        )
         self.connections[sid] = Connection(visitor, config, tokens=config.rate_burst)
         await self.enter_room(sid, visitor.conversation_id)
         last_seq = auth.get("last_seq")
@@ -185,17 +184,9 @@ class WidgetNamespace(socketio.AsyncNamespace):
         email = str((data or {}).get("email") or "").strip()
         if conn is None or "@" not in email or len(email) > 300:
             return _error("invalid", "That email address looks wrong.")
-        visitor = conn.visitor
-        sender = (
-            Identity("user", visitor.user_id) if visitor.user_id else Identity("widget", visitor.id)
-        )
+        name = str(data["name"]) if data.get("name") else None
         async with self.app.state.db.uow() as session:
-            contact = await contacts.resolve(session, identity=sender)
-            if data.get("name") and not contact.name:
-                contact.name = str(data["name"])[:200]
-            try:
-                await contacts.add_identity(session, contact=contact, kind="email", value=email)
-            except Conflict:
-                # The address is another contact's: it stays there; the reply still reaches it.
-                return {"ok": True}
+            await contacts.note_email(
+                session, identity=sender_of(conn.visitor), email=email, name=name
+            )
         return {"ok": True}

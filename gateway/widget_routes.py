@@ -14,7 +14,9 @@ from fastapi import APIRouter, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from channels.webchat.adapter import ALLOWED_UPLOAD_TYPES, NAME, Visitor, read_visitor
+from channels.webchat.limits import ALLOWED_UPLOAD_TYPES, NAME
+from channels.webchat.verify import Visitor
+from gateway import principal as principals
 from store import files
 from store.config import accounts
 from store.messages import Attachment
@@ -69,7 +71,7 @@ async def widget_js() -> Response:
 
 @router.get("/demo", include_in_schema=False)
 async def demo(request: Request, key: str | None = None) -> HTMLResponse:
-    async with request.app.state.db.uow() as session:
+    async with request.app.state.db.read() as session:
         if key is None:
             rows = await accounts.list_accounts(session, channel=NAME, active_only=True)
             key = rows[0].address if rows else None
@@ -97,7 +99,7 @@ def _refuse(status: int, detail: str) -> JSONResponse:
 @router.post("/widget/api/uploads")
 async def upload(request: Request, file: UploadFile) -> JSONResponse:
     settings = request.app.state.settings
-    visitor = read_visitor(settings.secret, request.headers.get("x-visitor-token"))
+    visitor = principals.visitor(settings.secret, request.headers.get("x-visitor-token"))
     if visitor is None:
         return _refuse(403, "unknown visitor: open the chat first")
     ctype = (file.content_type or "").split(";")[0].strip().lower()

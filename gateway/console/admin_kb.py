@@ -16,7 +16,6 @@ from fastapi.responses import JSONResponse
 from agent_graph.retrieval import shared_embedder
 from gateway.console.web import AdminUser, ReadSession, check_csrf, render
 from gateway.deps import Session
-from store.actor import Actor
 from store.errors import Invalid
 from store.knowledge import examples
 from store.knowledge import service as kb
@@ -56,7 +55,7 @@ async def import_articles(
 ):
     """Files posted by the page's script (multipart `file`, X-CSRF-Token header)."""
     check_csrf(request, request.headers.get("x-csrf-token"))
-    actor = Actor("user", me.id, me.label)
+    actor = me.actor
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     for upload in file:
         doc = _document(upload, await upload.read())

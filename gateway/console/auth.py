@@ -1,4 +1,4 @@
-"""Console sign-in and sign-out: a password form (CSRF-protected) on the API's own login."""
+"""Console sign-in and sign-out: a password form (CSRF-protected) on the API's own sign-in."""
 
 from __future__ import annotations
 
@@ -7,16 +7,16 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 
+from gateway import principal as principals
 from gateway.console.web import check_csrf, render, safe_next
 from gateway.deps import Session
-from gateway.routes import auth as api_auth
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
 
 @router.get("/login")
 async def login_form(request: Request, next: str | None = None):
-    if request.session.get("user_id") is not None:
+    if principals.signed_in_id(request.session) is not None:
         return RedirectResponse(safe_next(next), status_code=303)
     return render(request, "login.html", next=safe_next(next), error=None, email="")
 
@@ -33,32 +33,22 @@ async def login(
     try:
         check_csrf(request, csrf_token)
     except HTTPException:  # the form outlived its session (or was posted from elsewhere)
-        return render(
-            request,
-            "login.html",
-            403,
-            next=safe_next(next),
-            email=email,
-            error="This form expired; please sign in again.",
-        )
-    try:
-        data = api_auth.Login(email=email.strip(), password=password)
-        await api_auth.login(data, request, session)  # the one sign-in: fresh session + CSRF
-    except (HTTPException, ValueError):  # ValueError: pydantic's, for a malformed address
-        page = render(
-            request,
-            "login.html",
-            401,
-            next=safe_next(next),
-            error="Wrong email or password.",
-            email=email,
-        )
-        return page
+        return _form_again(request, 403, next, email, "This form expired; please sign in again.")
+    # The one sign-in (as POST /api/v1/auth/login): a fresh session and CSRF token.
+    user = await principals.sign_in(
+        session, request.session, email=email.strip(), password=password
+    )
+    if user is None:
+        return _form_again(request, 401, next, email, "Wrong email or password.")
     return RedirectResponse(safe_next(next), status_code=303)
+
+
+def _form_again(request: Request, status: int, next: str, email: str, error: str):
+    return render(request, "login.html", status, next=safe_next(next), email=email, error=error)
 
 
 @router.post("/logout")
 async def logout(request: Request, csrf_token: Annotated[str, Form(max_length=100)] = ""):
     check_csrf(request, csrf_token)
-    request.session.clear()
+    principals.sign_out(request.session)
     return RedirectResponse("/console/login", status_code=303)

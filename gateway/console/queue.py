@@ -8,14 +8,13 @@ from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.console.web import Agent, ReadSession, Staff, check_csrf, render
 from gateway.deps import Session
 from store.config import service as config
 from store.console import service as views
-from store.contacts.models import Contact
+from store.contacts import service as contacts
 from store.errors import DomainError
 from store.staff import service as staff
 from store.tickets.models import OPEN_CATEGORIES, PRIORITIES
@@ -125,13 +124,11 @@ async def _rows(request: Request, session: AsyncSession, me: Staff, query: Queue
             session, filters=query.to_filter(me), sort=query.sort, limit=PAGE_SIZE
         )
     contact_ids = {t.contact_id for t in tickets if t.contact_id}
-    contacts = {
-        c.id: c for c in await session.scalars(select(Contact).where(Contact.id.in_(contact_ids)))
-    }
+    people = await contacts.list_by_ids(session, ids=contact_ids)
     more = None
     if next_cursor:
         more = "/console/queue/rows?" + urlencode(query.params() | {"cursor": next_cursor})
-    return {"tickets": tickets, "contacts": contacts, "more": more}
+    return {"tickets": tickets, "contacts": people, "more": more}
 
 
 @router.get("")

@@ -11,7 +11,7 @@ from gateway.console.web import Agent, ReadSession, Staff, render, templates
 from gateway.widget_routes import file_url
 from store.config import service as config
 from store.console.timeline import related_tickets, timeline
-from store.contacts.models import Contact
+from store.contacts import service as contacts
 from store.errors import NotFound
 from store.html import sanitize_html
 from store.outbox.service import list_events
@@ -25,7 +25,9 @@ router = APIRouter(prefix="/console/tickets", include_in_schema=False)
 async def _live_parts(request: Request, session: AsyncSession, ticket_id: int) -> dict:
     """What changes while the page is open: timeline, properties' values, the bot's brief."""
     ticket = await tickets.get(session, ticket_id=ticket_id)
-    contact = await session.get(Contact, ticket.contact_id) if ticket.contact_id else None
+    contact = None
+    if ticket.contact_id:  # a deleted contact nulls the column (ON DELETE SET NULL)
+        contact = await contacts.get(session, contact_id=ticket.contact_id)
     related = await related_tickets(session, ticket=ticket)
     events = await list_events(session, ticket_id=ticket.id, limit=1000)
     secret = request.app.state.settings.secret

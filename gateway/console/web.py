@@ -1,17 +1,15 @@
 """What every console page shares: the signed-in staff member, CSRF on forms, templates.
 
-Pages depend on `Agent` (any signed-in staff) or `AdminUser` (admins only). A signed-out
-visitor is redirected to /console/login; an agent on an admin page gets a 403 page. Forms
-carry the session's CSRF token in a `csrf_token` field; scripts send it as X-CSRF-Token to
-/api/v1 (read from <meta name="csrf-token">), where gateway.deps checks it.
+Pages depend on `Agent` (any signed-in staff) or `AdminUser` (admins only), resolved from the
+session cookie by gateway/principal.py like every other caller. A signed-out visitor is
+redirected to /console/login; an agent on an admin page gets a 403 page. Forms carry the
+session's CSRF token in a `csrf_token` field; scripts send it as X-CSRF-Token to /api/v1 (read
+from <meta name="csrf-token">), where gateway.deps checks it.
 """
 
 from __future__ import annotations
 
-import hmac
-import secrets
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -20,12 +18,11 @@ from urllib.parse import quote
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
+from gateway import principal as principals
 from gateway.deps import get_database
-from store.staff.models import User
+from gateway.principal import Staff
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
@@ -39,23 +36,6 @@ CHANNELS = {  # name -> (label, icon id in templates/icons.html)
     "slack": ("Slack", "slack"),
     "api": ("API", "api"),
 }
-
-
-@dataclass(frozen=True)
-class Staff:
-    id: int
-    name: str
-    email: str
-    role: str
-    team_ids: tuple[int, ...]
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == "admin"
-
-    @property
-    def label(self) -> str:
-        return self.name or self.email
 
 
 class SignInRequired(Exception):
@@ -78,20 +58,12 @@ ReadSession = Annotated[AsyncSession, Depends(read_session)]
 
 
 async def signed_in(request: Request) -> Staff:
-    user_id = request.session.get("user_id")
-    staff = None
-    if user_id is not None:
-        async with get_database(request).read() as session:  # its rollback expires the row
-            query = select(User).where(User.id == user_id).options(selectinload(User.teams))
-            user = await session.scalar(query)
-            if user is not None and user.is_active:
-                teams = tuple(t.id for t in user.teams)
-                staff = Staff(user.id, user.name, user.email, user.role, teams)
-    if staff is None:
-        request.session.clear()
+    who = await principals.from_session(get_database(request), request.session)
+    if who is None or who.staff is None:
+        principals.sign_out(request.session)
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise SignInRequired(target)
-    return staff
+    return who.staff
 
 
 async def admin_only(staff: Annotated[Staff, Depends(signed_in)]) -> Staff:
@@ -105,14 +77,11 @@ AdminUser = Annotated[Staff, Depends(admin_only)]
 
 
 def csrf_token(request: Request) -> str:
-    """The session's CSRF token, made on first use (the login form needs one before sign-in)."""
-    if "csrf" not in request.session:
-        request.session["csrf"] = secrets.token_urlsafe(24)
-    return request.session["csrf"]
+    return principals.csrf_token(request.session)
 
 
 def check_csrf(request: Request, sent: str | None) -> None:
-    if not hmac.compare_digest(str(sent or ""), request.session.get("csrf", "")):
+    if not principals.csrf_matches(request.session, sent):
         raise HTTPException(403, "the form's CSRF token is missing or stale: reload the page")
 
 

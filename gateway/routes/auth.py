@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import secrets
-
 from fastapi import APIRouter, HTTPException, Request
-from pydantic import BaseModel, EmailStr, Field
+from pydantic import BaseModel
 
-from gateway.deps import Session, current_principal
-from gateway.routes.staff import UserRead
-from store.schemas import Strict
+from gateway import principal as principals
+from gateway.deps import Caller, Session
 from store.staff import service as staff
+from store.staff.schemas import Login, UserRead
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
-
-
-class Login(Strict):
-    email: EmailStr
-    password: str = Field(min_length=1, max_length=200)
 
 
 class SessionRead(BaseModel):
@@ -27,23 +20,24 @@ class SessionRead(BaseModel):
 
 @router.post("/login", response_model=SessionRead)
 async def login(data: Login, request: Request, session: Session):
-    user = await staff.authenticate(session, email=data.email, password=data.password)
+    user = await principals.sign_in(
+        session, request.session, email=data.email, password=data.password
+    )
     if user is None:
         raise HTTPException(401, "wrong email or password")
-    request.session.clear()  # a fresh session on sign-in: no fixation
-    request.session.update({"user_id": user.id, "csrf": secrets.token_urlsafe(24)})
-    return SessionRead(user=UserRead.model_validate(user), csrf_token=request.session["csrf"])
+    csrf = principals.csrf_token(request.session)
+    return SessionRead(user=UserRead.model_validate(user), csrf_token=csrf)
 
 
 @router.post("/logout", status_code=204)
 async def logout(request: Request):
-    request.session.clear()
+    principals.sign_out(request.session)
 
 
 @router.get("/me", response_model=SessionRead)
-async def me(request: Request, session: Session):
-    principal = await current_principal(request)
-    if principal.user_id is None:
+async def me(request: Request, session: Session, who: Caller):
+    if who.user_id is None:
         raise HTTPException(400, "an API key has no user session")
-    user = await staff.get_user(session, user_id=principal.user_id)
-    return SessionRead(user=UserRead.model_validate(user), csrf_token=request.session["csrf"])
+    user = await staff.get_user(session, user_id=who.user_id)
+    csrf = principals.csrf_token(request.session)
+    return SessionRead(user=UserRead.model_validate(user), csrf_token=csrf)

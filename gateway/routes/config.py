@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from gateway.deps import Admin, Session, TicketsRead, TicketsWrite
 from store.config import service as config
 from store.schemas import Strict
-from store.tickets import service as tickets
+from store.tickets import macros
 from store.tickets.schemas import MessageRead, TicketRead, TicketUpdate
 
 router = APIRouter(prefix="/api/v1", tags=["configuration"])
@@ -124,14 +124,8 @@ async def delete_macro(macro_id: int, session: Session, who: Admin):
 @router.post("/tickets/{ticket_id}/macros/{macro_id}", response_model=MacroApplied)
 async def apply_macro(ticket_id: int, macro_id: int, session: Session, who: TicketsWrite):
     """Send the macro's reply (if it has one) and apply its actions, in one transaction."""
-    macro = await config.get_macro(session, macro_id=macro_id)
-    message = None
-    if macro.body:
-        message = await tickets.reply(
-            session, ticket_id=ticket_id, body=macro.body, actor=who.actor
-        )
-    ticket = await tickets.update(
-        session, ticket_id=ticket_id, changes=TicketUpdate(**macro.actions), actor=who.actor
+    ticket, message = await macros.apply_macro(
+        session, ticket_id=ticket_id, macro_id=macro_id, actor=who.actor
     )
     return MacroApplied(
         ticket=TicketRead.model_validate(ticket),

@@ -2,59 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.deps import ContactsRead, ContactsWrite, Session
 from store.contacts import service as contacts
-from store.schemas import Strict
+from store.contacts.schemas import ContactCreate, ContactMerge, ContactRead, ContactUpdate
 
 router = APIRouter(prefix="/api/v1/contacts", tags=["contacts"])
-IdentityKind = Literal["email", "phone", "slack", "widget", "user"]
-
-
-class IdentityIn(Strict):
-    kind: IdentityKind
-    value: str = Field(min_length=1, max_length=320)
-
-
-class IdentityRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    kind: str
-    value: str
-
-
-class ContactCreate(Strict):
-    name: str = Field(default="", max_length=200)
-    identities: list[IdentityIn] = Field(default_factory=list, max_length=20)
-    vip: bool = False
-    attributes: dict[str, Any] = Field(default_factory=dict)
-
-
-class ContactUpdate(Strict):
-    name: str | None = Field(default=None, max_length=200)
-    identities: list[IdentityIn] | None = Field(default=None, max_length=20)
-    vip: bool | None = None
-    attributes: dict[str, Any] | None = None
-
-
-class ContactMerge(Strict):
-    other_id: int  # this contact's identities and tickets move over, then it is deleted
-
-
-class ContactRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    id: int
-    name: str
-    email: str | None
-    phone: str | None
-    vip: bool
-    attributes: dict[str, Any]
-    identities: list[IdentityRead]
-    created_at: datetime
 
 
 @router.post("", status_code=201, response_model=ContactRead)

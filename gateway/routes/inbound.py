@@ -5,29 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from gateway.deps import TicketsWrite
-from store.errors import Invalid
-from store.messages import Identity, InboundMessage
+from store.tickets.api_channel import to_inbound
 from store.tickets.schemas import InboundCreate, IngestRead
 
 router = APIRouter(prefix="/api/v1/inbound", tags=["inbound"])
-
-
-def to_inbound(data: InboundCreate) -> InboundMessage:
-    customer = data.customer
-    if customer.email:
-        sender = Identity("email", str(customer.email), customer.name)
-    elif customer.phone:
-        sender = Identity("phone", customer.phone, customer.name)
-    else:
-        raise Invalid("customer needs an email or a phone")
-    return InboundMessage(
-        channel="api",
-        external_id=data.external_id,
-        thread_key=data.thread_key or f"{sender.kind}:{sender.value}",
-        sender=sender,
-        text=data.body,
-        subject=data.subject,
-    )
 
 
 @router.post("", response_model=IngestRead, status_code=201)

@@ -2,91 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Literal
-
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-from gateway.deps import Admin, Session, TicketsRead, forget_api_keys, get_database
-from store.schemas import Strict
+from gateway.deps import Admin, Session, TicketsRead, get_database
+from gateway.principal import forget_api_keys
 from store.staff import service as staff
+from store.staff.schemas import (
+    ApiKeyCreate,
+    ApiKeyCreated,
+    ApiKeyRead,
+    TeamCreate,
+    TeamRead,
+    TeamUpdate,
+    UserCreate,
+    UserRead,
+    UserUpdate,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["staff"])
-
-
-class UserCreate(Strict):
-    email: EmailStr
-    password: str = Field(min_length=8, max_length=200)
-    name: str = Field(default="", max_length=200)
-    role: Literal["agent", "admin"] = "agent"
-    skills: list[str] = Field(default_factory=list)
-    languages: list[str] = Field(default_factory=list)
-    capacity: int = Field(default=20, ge=0, le=1000)
-
-
-class UserUpdate(Strict):
-    name: str | None = Field(default=None, max_length=200)
-    password: str | None = Field(default=None, min_length=8, max_length=200)
-    role: Literal["agent", "admin"] | None = None
-    skills: list[str] | None = None
-    languages: list[str] | None = None
-    capacity: int | None = Field(default=None, ge=0, le=1000)
-    online: bool | None = None
-    is_active: bool | None = None
-
-
-class UserRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    id: int
-    email: str
-    name: str
-    role: str
-    skills: list[str]
-    languages: list[str]
-    capacity: int
-    online: bool
-    is_active: bool
-
-
-class TeamCreate(Strict):
-    name: str = Field(min_length=1, max_length=200)
-    description: str = ""
-    member_ids: list[int] = Field(default_factory=list)
-
-
-class TeamUpdate(Strict):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    description: str | None = None
-    member_ids: list[int] | None = None
-
-
-class TeamRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    id: int
-    name: str
-    description: str
-    members: list[UserRead]
-
-
-class ApiKeyCreate(Strict):
-    name: str = Field(min_length=1, max_length=200)
-    scopes: list[str] = Field(min_length=1)
-
-
-class ApiKeyRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    id: int
-    name: str
-    prefix: str
-    scopes: list[str]
-    created_at: datetime
-    last_used_at: datetime | None
-    revoked_at: datetime | None
-
-
-class ApiKeyCreated(ApiKeyRead):
-    key: str  # shown once, never stored in clear
 
 
 @router.get("/users", response_model=list[UserRead])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -32,6 +33,14 @@ async def get_by_identity(session: AsyncSession, *, kind: str, value: str) -> Co
         .join(ContactIdentity)
         .where(ContactIdentity.kind == kind, ContactIdentity.value == normalise(kind, value))
     )
+
+
+async def list_by_ids(session: AsyncSession, *, ids: set[int] | list[int]) -> dict[int, Contact]:
+    """The contacts with these ids, by id (missing ones are simply absent)."""
+    if not ids:
+        return {}
+    rows = await session.scalars(select(Contact).where(Contact.id.in_(ids)))
+    return {c.id: c for c in rows}
 
 
 async def resolve(session: AsyncSession, *, identity: Identity) -> Contact:
@@ -158,6 +167,24 @@ async def claim_email(
     if owner.id == contact.id:
         return contact
     return await merge(session, keep=owner, other=contact, actor=actor)
+
+
+async def note_email(
+    session: AsyncSession, *, identity: Identity, email: str, name: str | None = None
+) -> Contact:
+    """A customer typed their email address (and maybe a name) into a chat: kept on the contact
+    behind `identity`, unless another contact owns the address already.
+
+    Unlike `claim_email` this never merges: the address is unverified, and merging on it would
+    let anyone join a stranger's contact by typing their address. Replies still reach it.
+    """
+    contact = await resolve(session, identity=identity)
+    if name and not contact.name:
+        contact.name = name[:200]
+    with suppress(Conflict):  # another contact's address: it stays there
+        await add_identity(session, contact=contact, kind="email", value=email)
+    await session.flush()
+    return contact
 
 
 async def _lock_both(session: AsyncSession, keep: Contact, other: Contact) -> None:

@@ -10,6 +10,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from store.db import utcnow
 from store.errors import Conflict, Invalid
@@ -37,6 +38,14 @@ async def get_user(session: AsyncSession, *, user_id: int) -> User:
 
 async def get_user_by_email(session: AsyncSession, *, email: str) -> User | None:
     return await session.scalar(select(User).where(User.email == email.strip().lower()))
+
+
+async def get_active_user(session: AsyncSession, *, user_id: int) -> User | None:
+    """The user with their teams, or None when they are gone or deactivated (a signed-in
+    session of theirs no longer counts)."""
+    query = select(User).where(User.id == user_id).options(selectinload(User.teams))
+    user = await session.scalar(query)
+    return user if user is not None and user.is_active else None
 
 
 async def create_user(
