@@ -41,7 +41,7 @@ def start_server(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
             "warning",
             "--no-access-log",
             "--loop",
-            "asyncio",  # as `autocrm serve` runs (gateway/cli.py says why)
+            "asyncio",  # as `autocrm serve` runs (gateway/cli/serve.py says why)
             "--http",
             "httptools",
         ],

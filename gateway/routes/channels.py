@@ -9,12 +9,11 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from channels import registry
+from gateway.channel_accounts import validate_account
 from gateway.deps import Admin, Session
 from store.config import accounts
-from store.errors import Invalid
 from store.schemas import Strict
 
 router = APIRouter(prefix="/api/v1/channels", tags=["channels"])
@@ -50,38 +49,17 @@ def _read(row) -> AccountRead:
     return out
 
 
-def _validate(channel: str, values: dict[str, Any]) -> tuple[registry.ChannelSpec, dict, dict]:
-    spec = registry.get(channel)
-    if spec is None or spec.config_model is None:
-        raise Invalid(f"unknown channel {channel!r}; available: {', '.join(registry.names())}")
-    try:
-        model = spec.config_model.model_validate(values)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise Invalid(f"config.{where}: {first['msg']}") from None
-    dumped = {
-        k: (v.get_secret_value() if isinstance(v, SecretStr) else v)
-        for k, v in model.model_dump(mode="python").items()
-    }
-    dumped = {
-        k: (v if isinstance(v, str | int | float | bool | list | dict | None) else str(v))
-        for k, v in dumped.items()
-    }
-    public, secret = registry.split_secrets(spec, dumped)
-    return spec, public, secret
-
-
 @router.post("", status_code=201, response_model=AccountRead)
 async def create_account(data: AccountCreate, session: Session, who: Admin):
-    spec, public, secret = _validate(data.channel, data.config)
-    row = await accounts.create(
+    valid = validate_account(data.channel, data.config)
+    row = await accounts.create_account(
         session,
         channel=data.channel,
         name=data.name,
-        address=spec.address_of(public),
-        config=public,
-        secrets=secret,
+        address=valid.address,
+        config=valid.config,
+        secrets=valid.secrets,
+        actor=who.actor,
     )
     return _read(row)
 
@@ -101,8 +79,9 @@ async def update_account(account_id: int, data: AccountUpdate, session: Session,
     row = await accounts.get(session, account_id=account_id)
     changes = data.model_dump(exclude_unset=True, exclude_none=True, exclude={"config"})
     if data.config is not None:
-        spec, public, secret = _validate(row.channel, {**row.config, **row.secrets, **data.config})
-        changes |= {"config": public, "secrets": secret, "address": spec.address_of(public)}
+        # Merged over what is stored, so a change may leave out the secrets it keeps.
+        valid = validate_account(row.channel, {**row.config, **row.secrets, **data.config})
+        changes |= {"config": valid.config, "secrets": valid.secrets, "address": valid.address}
     return _read(await accounts.update(session, account_id=account_id, changes=changes))
 
 

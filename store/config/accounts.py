@@ -7,7 +7,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from store.actor import Actor
 from store.config.models import ChannelAccount
+from store.errors import Conflict
+from store.outbox.service import emit
 from store.rows import assign, get_or_raise
 
 
@@ -50,6 +53,29 @@ async def create(
     )
     session.add(row)
     await session.flush()
+    return row
+
+
+async def create_account(
+    session: AsyncSession,
+    *,
+    channel: str,
+    name: str,
+    address: str,
+    config: dict[str, Any],
+    secrets: dict[str, Any],
+    actor: Actor,
+) -> ChannelAccount:
+    """Add an account whose config the channel's model already checked (the gateway does:
+    the store cannot import channels); one account per address and channel, audited."""
+    if await get_by_address(session, channel=channel, address=address):
+        raise Conflict(f"{channel} account {address} is already configured")
+    row = await create(
+        session, channel=channel, name=name, address=address, config=config, secrets=secrets
+    )
+    # Names and address only: the event reaches webhooks, and secrets never leave the store.
+    after = {"id": row.id, "channel": channel, "name": name, "address": address}
+    emit(session, "channel.account.created", actor=actor, after=after)
     return row
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from agent_graph.retrieval import KnowledgeIndex, retrieve, shared_embedder
 from gateway.cli import build_parser
-from gateway.cli_kb import import_knowledge
+from gateway.cli.kb import import_knowledge
 from store.actor import SYSTEM
 from store.knowledge import examples
 from store.knowledge import service as kb
