@@ -23,13 +23,13 @@ from channels.email.flags import (
     report_type,
 )
 from channels.email.headers import addresses, header_text, message_ids, sender_address
+from channels.email.limits import NAME
 from channels.email.text import decode_bytes, html_to_text, split_reply
 from store.html import sanitize_html
 from store.messages import Attachment, Identity, InboundMessage
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "email"
 _TICKET_TOKEN = re.compile(r"\[#(\d{1,12})\]")
 # Defects after which the structure we read cannot be trusted (others are cosmetic).
 _SEVERE_DEFECTS = (
@@ -87,10 +87,10 @@ def malformed(raw: bytes, reason: str) -> InboundMessage:
     """The email kept as raw bytes and flagged, for a person to read: nothing is dropped."""
     key = raw_id(raw)
     return InboundMessage(
-        channel=CHANNEL,
+        channel=NAME,
         external_id=key,
         thread_key=key,
-        sender=Identity(CHANNEL, "", None),
+        sender=Identity("email", "", None),
         text=decode_bytes(raw[:20000], "utf-8"),
         flags={"malformed"},
         raw=raw,
@@ -111,10 +111,10 @@ def _inbound(msg: Message, raw: bytes, ours: set[str]) -> InboundMessage:
     _collect(msg, body)
     full_text, html = _texts(body)
     inbound = InboundMessage(
-        channel=CHANNEL,
+        channel=NAME,
         external_id=external_id,
         thread_key=thread_key,
-        sender=Identity(CHANNEL, address, display),
+        sender=Identity("email", address, display),
         text=split_reply(full_text) if full_text else "",
         html=html,
         subject=subject,

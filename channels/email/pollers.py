@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 from channels.email.imap import ImapPoller, MailboxCursor
 from channels.email.ingest import Submit, deliver
+from channels.email.limits import NAME
 from channels.email.mailbox import imap_settings
-from channels.email.send import NAME
 from store.config import accounts
 from store.db import Database
 

@@ -14,17 +14,16 @@ from typing import Any
 from channels.base import SendError
 from channels.email.guard import guard_for
 from channels.email.headers import message_ids
+from channels.email.limits import LIMITS, NAME
 from channels.email.mailbox import sender, smtp_settings
 from channels.email.outbound import build_email
 from channels.email.smtp import send_email
-from store.messages import Limits, OutboundMessage, Receipt
-
-NAME = "email"
-# Email has no length limit worth splitting on; HTML and attachments go as MIME parts.
-LIMITS = Limits(max_text=None, markdown=False, html=True, attachments=True, threads=True)
+from store.messages import OutboundMessage, Receipt
 
 
 class EmailChannel:
+    """Sends a mailbox's replies over its SMTP, threaded on the ticket's earlier Message-IDs."""
+
     name = NAME
     limits = LIMITS
 

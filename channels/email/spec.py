@@ -13,9 +13,10 @@ from typing import Any
 from fastapi import FastAPI
 
 from channels.base import ChannelSpec
+from channels.email.limits import LIMITS, NAME
 from channels.email.mailbox import SECRET_FIELDS, MailboxConfig
 from channels.email.pollers import Mailboxes
-from channels.email.send import LIMITS, NAME, EmailChannel
+from channels.email.send import EmailChannel
 
 
 def _build(config: dict[str, Any], account_id: int | None) -> EmailChannel:

@@ -6,19 +6,20 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from channels.slack.adapter import NAME, SlackApp, SlackCallError, fetch_file, lookup_user
-from channels.slack.config import slack_app
+from channels.slack.api import SlackCallError, fetch_file, lookup_user
+from channels.slack.config import SlackApp, slack_app
+from channels.slack.limits import NAME
 from store.actor import Actor
 from store.config.models import ChannelAccount
 from store.contacts import service as contacts
 from store.contacts.models import Contact
 from store.jobs import JobContext, RetryLater
+from store.tickets import contact_merge
 from store.tickets import service as tickets
 from store.tickets.models import Message
 
 log = logging.getLogger(__name__)
 SLACK = Actor("system", None, "slack")
-
 
 
 async def enrich_message(ctx: JobContext, args: dict[str, Any]) -> None:
@@ -74,7 +75,7 @@ async def _apply_profile(session, contact: Contact, user_id: str, profile: dict)
     if profile["email"]:
         # Slack's profile email: a customer already known by it (email, API) is this person,
         # so the Slack contact folds into theirs, tickets and all.
-        contact = await contacts.claim_email(
+        contact = await contact_merge.claim_email(
             session, contact=contact, email=profile["email"], actor=SLACK
         )
     if profile["name"] and not contact.name:

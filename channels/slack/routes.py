@@ -15,14 +15,10 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 
 from channels.base import VerifyError
-from channels.slack.adapter import (
-    NAME,
-    SlackApp,
-    SlackEvent,
-    parse_event,
-    verify_slack,
-)
-from channels.slack.config import slack_app
+from channels.slack.config import SlackApp, slack_app
+from channels.slack.limits import NAME
+from channels.slack.parse import SlackEvent, parse_event
+from channels.slack.verify import verify_slack
 from store.actor import Actor
 from store.config import accounts
 from store.contacts import service as contacts

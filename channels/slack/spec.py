@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from channels.base import ChannelSpec
-from channels.slack.adapter import LIMITS, NAME, SlackChannel
 from channels.slack.config import SECRET_FIELDS, SlackConfig, slack_app
+from channels.slack.limits import LIMITS, NAME
 from channels.slack.routes import router
+from channels.slack.send import SlackChannel
 
 
 def _build(config: dict[str, Any], account_id: int | None) -> SlackChannel:

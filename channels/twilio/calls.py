@@ -15,9 +15,10 @@ from typing import Literal
 from fastapi import APIRouter, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from channels.twilio import voice
-from channels.twilio.common import TwilioAccount
+from channels.twilio import parse, voice
+from channels.twilio.account import TwilioAccount
 from channels.twilio.jobs import RECORDING_EVENT
+from channels.twilio.limits import VOICE_CHANNEL
 from channels.twilio.webhooks import (
     VOICE_FIRST,
     account_by_id,
@@ -43,14 +44,14 @@ router = APIRouter()  # mounted under /channels/twilio by channels.twilio.routes
 async def _call_ticket(session: AsyncSession, call_sid: str | None) -> Ticket | None:
     if not call_sid:
         return None
-    return await tickets.latest_by_thread(session, channel=voice.CHANNEL, thread_key=call_sid)
+    return await tickets.latest_by_thread(session, channel=VOICE_CHANNEL, thread_key=call_sid)
 
 
 @router.post("/voice")
 async def incoming_call(request: Request) -> Response:
     """A call to one of our numbers: open its ticket, greet, record the question."""
     hook = await verified(request, "voice_path", VOICE_FIRST, ("To", "Called"))
-    inbound = parsed(voice.parse_call, hook.form, account_id=hook.account_id)
+    inbound = parsed(parse.parse_call, hook.form, account_id=hook.account_id)
     inbound.subject = f"Call from {inbound.sender.value}"
     await request.app.state.ingest.submit(inbound)
     return xml_response(voice.greet_and_record(hook.account, mode=hook.account.listen_mode))
@@ -67,7 +68,7 @@ async def recording_finished(request: Request, turn: int = 0) -> Response:
 async def speech_gathered(request: Request, turn: int = 0) -> Response:
     """<Gather input="speech">'s action: Twilio's transcript is the caller's message."""
     hook = await verified(request, "voice_gather_path", VOICE_FIRST, ("To", "Called"))
-    inbound = parsed(voice.parse_call, hook.form, turn=turn, account_id=hook.account_id)
+    inbound = parsed(parse.parse_call, hook.form, turn=turn, account_id=hook.account_id)
     await request.app.state.ingest.submit(inbound)
     return xml_response(voice.hold(hook.account, turn=turn))
 
@@ -82,7 +83,7 @@ async def recording_status(request: Request, turn: int = 0) -> Response:
         found = await account_by_id(session, ticket.channel_account_id if ticket else None)
         caller = await _caller_of(session, ticket) if ticket else None
     hook = checked(request, found, "voice_recording_status_path", form)
-    if voice.recording_ready(form):
+    if parse.recording_ready(form):
         await defer(
             db,
             RECORDING_EVENT,
@@ -95,7 +96,7 @@ async def recording_status(request: Request, turn: int = 0) -> Response:
     elif form.get("RecordingSid"):
         # Nothing usable was recorded (too short, silent): say so, and the poll escalates.
         heard = parsed(
-            voice.parse_recording, form, caller=caller, turn=turn, account_id=hook.account_id
+            parse.parse_recording, form, caller=caller, turn=turn, account_id=hook.account_id
         )
         await request.app.state.ingest.submit(heard)
     return Response(status_code=204)
@@ -103,7 +104,7 @@ async def recording_status(request: Request, turn: int = 0) -> Response:
 
 async def _caller_of(session: AsyncSession, ticket: Ticket) -> str | None:
     start = await tickets.get_message_by_external_id(
-        session, channel=voice.CHANNEL, external_id=f"{ticket.thread_key}:call"
+        session, channel=VOICE_CHANNEL, external_id=f"{ticket.thread_key}:call"
     )
     pair = start.meta.get("number_pair", "") if start else ""
     if pair:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import asyncio
 
-from channels.twilio import voice
-from channels.twilio.common import MediaTooLarge, fetch_media
-from channels.twilio.sms import parse_sms
+from channels.twilio.limits import VOICE_CHANNEL
+from channels.twilio.parse import parse_recording, parse_sms, recording_audio_url
+from channels.twilio.rest import MediaTooLarge, fetch_media
 from channels.twilio.transcribe import Transcriber
 from channels.twilio.webhooks import load_account, stored
 from store.jobs import JobContext
@@ -64,7 +64,7 @@ def _transcriber(ctx: JobContext) -> Transcriber:
 
 async def transcription_gave_up(ctx: JobContext, args: dict, error: str) -> None:
     """Keep a trace on the ticket (flagged no_speech), so the call still escalates."""
-    heard = voice.parse_recording(
+    heard = parse_recording(
         args["params"], caller=args["caller"], turn=args["turn"], account_id=args["account_id"]
     )
     heard.meta["transcription_error"] = error[:500]
@@ -75,18 +75,18 @@ async def transcribe_recording(ctx: JobContext, args: dict) -> None:
     """Fetch the caller's recording, transcribe it locally, and put both on the call's ticket."""
     account_id, account = await load_account(ctx.db, args["account_id"])
     params = args["params"]
-    if await stored(ctx.db, voice.CHANNEL, params["RecordingSid"]):
+    if await stored(ctx.db, VOICE_CHANNEL, params["RecordingSid"]):
         return
     audio = await fetch_media(
         account,
-        voice.recording_audio_url(params),
+        recording_audio_url(params),
         ctx.settings.max_attachment_bytes,
         content_type="audio/wav",
     )
     language = account.voice_language.split("-", 1)[0].lower() or None
     # Blocking CPU work: off the event loop, so the gateway keeps answering webhooks.
     transcript = await asyncio.to_thread(_transcriber(ctx).transcribe, audio.data, language)
-    heard = voice.parse_recording(
+    heard = parse_recording(
         params,
         transcript=transcript,
         caller=args["caller"],

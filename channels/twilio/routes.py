@@ -16,7 +16,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from channels.twilio import calls as twilio_calls
 from channels.twilio.jobs import MEDIA_EVENT
-from channels.twilio.sms import OPT_OUT_ATTRIBUTE, parse_sms, parse_status_callback
+from channels.twilio.parse import OPT_OUT_ATTRIBUTE, parse_sms, parse_status_callback
 from channels.twilio.webhooks import (
     CHANNELS,
     SMS_FIRST,
@@ -94,4 +94,3 @@ async def _record_status(session: AsyncSession, report: dict[str, Any]) -> None:
     if report["failed"]:
         error = f"Twilio reports the text {report['status']} (error {report['error_code']})"
     await delivery.mark_status(session, message=message, status=status, error=error)
-

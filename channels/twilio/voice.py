@@ -1,4 +1,4 @@
-"""Twilio voice: TwiML for each step of a support call, and call/recording webhooks as messages.
+"""Twilio voice: the TwiML for each step of a support call (the call's messages: parse.py).
 
 A call goes: greet_and_record -> (recording or speech arrives) hold, polling -> speak_answer,
 ask_again or escalate. `turn` counts the caller's utterances; it rides in our callback URLs so
@@ -7,23 +7,15 @@ each utterance gets a stable idempotency key even when Twilio redelivers a webho
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from twilio.twiml.voice_response import VoiceResponse
 
-from channels.twilio.common import TwilioAccount, markdown_to_plain
-from store.messages import Identity, InboundMessage, Limits
+from channels.twilio.account import TwilioAccount
+from channels.twilio.formatting import speakable
 
-if TYPE_CHECKING:
-    from channels.twilio.transcribe import Transcript
-
-CHANNEL = "twilio_voice"
-# <Say> takes up to 4096 characters (https://www.twilio.com/docs/voice/twiml/say).
-LIMITS = Limits(max_text=4000, markdown=False, html=False, attachments=False, speech_only=True)
 ListenMode = Literal["record", "gather"]
 
 GREETING = "Thanks for calling. Please tell us how we can help after the beep, then press pound."
@@ -172,121 +164,3 @@ def dial_result(account: TwilioAccount, params: Mapping[str, Any]) -> str:
         _say(response, account, TEXT_BACK)
     response.hangup()
     return str(response)
-
-
-_URL = re.compile(r"\s*\(?(?:https?://|www\.)[^\s)]*[^\s).,;:!?]\)?")
-
-
-def speakable(text: str, max_chars: int = LIMITS.max_text or 4000) -> str:
-    """Text a voice can read: no Markdown, links, emoji or list marks; lines become sentences."""
-    plain = _URL.sub("", markdown_to_plain(text))
-    plain = "".join(c for c in plain if unicodedata.category(c) not in ("So", "Cs", "Co"))
-    sentences = []
-    for line in plain.splitlines():
-        line = re.sub(r"^\s*(?:-|\d+[.)])\s+", "", line).strip(" \t:")
-        if line:
-            sentences.append(line if line[-1] in ".!?" else line + ".")
-    spoken = re.sub(r"\s+([.,;!?])", r"\1", re.sub(r"\s{2,}", " ", " ".join(sentences)))
-    if len(spoken) <= max_chars:
-        return spoken
-    cut = spoken[:max_chars]
-    return cut[: cut.rfind(". ") + 1] or cut
-
-
-def _caller(params: Mapping[str, Any], fallback: str | None) -> str:
-    number = params.get("From") or params.get("Caller") or fallback
-    if not number:
-        raise ValueError("Twilio webhook has no From/Caller; pass the caller's number")
-    return number
-
-
-def _call_meta(params: Mapping[str, Any], turn: int | None) -> dict[str, Any]:
-    meta: dict[str, Any] = {"call_sid": params["CallSid"], "turn": turn}
-    ours = params.get("To") or params.get("Called")
-    if ours:
-        meta["our_number"] = ours
-        meta["number_pair"] = f"{_caller(params, None)}|{ours}"
-    for key, name in (("CallStatus", "call_status"), ("Direction", "direction"),
-                      ("CallerName", "caller_name"), ("Confidence", "confidence")):  # fmt: skip
-        if params.get(key):
-            meta[name] = params[key]
-    return meta
-
-
-def parse_call(
-    params: Mapping[str, Any], *, turn: int | None = None, account_id: int | None = None
-) -> InboundMessage:
-    """A voice webhook (incoming call or <Gather> result) as a message keyed by CallSid.
-
-    external_id: "<CallSid>:speech:<turn>", "<CallSid>:digits:<turn>", or "<CallSid>:call" for
-    the call's start (text "", nothing for the agent to answer yet).
-    """
-    call_sid = params.get("CallSid")
-    if not call_sid:
-        raise ValueError("Twilio voice webhook is missing CallSid")
-    speech, digits = params.get("SpeechResult"), params.get("Digits")
-    if speech is not None or digits is not None:
-        kind = "speech" if speech is not None else "digits"
-        external_id, text = f"{call_sid}:{kind}:{turn or 0}", speech or digits or ""
-    else:
-        external_id, text = f"{call_sid}:call", ""
-    return _heard(
-        call_sid,
-        external_id,
-        _caller(params, None),
-        text,
-        account_id,
-        meta=_call_meta(params, turn),
-    )
-
-
-def recording_ready(params: Mapping[str, Any]) -> bool:
-    """True when a recording callback says there is audio to fetch and transcribe."""
-    return params.get("RecordingStatus", "completed") == "completed" and bool(
-        params.get("RecordingUrl")
-    )
-
-
-def recording_audio_url(params: Mapping[str, Any]) -> str:
-    """The WAV of a recording (Twilio serves .wav or .mp3 by extension)."""
-    return params["RecordingUrl"] + ".wav"
-
-
-def parse_recording(
-    params: Mapping[str, Any],
-    *,
-    transcript: Transcript | str | None = None,
-    caller: str | None = None,
-    turn: int | None = None,
-    account_id: int | None = None,
-) -> InboundMessage:
-    """A recording (status callback or <Record> action) plus its transcript, keyed by
-    RecordingSid. Status callbacks carry no From: pass `caller` (e.g. from the call's ticket).
-    """
-    recording_sid, call_sid = params.get("RecordingSid"), params.get("CallSid")
-    if not recording_sid or not call_sid:
-        raise ValueError("Twilio recording webhook is missing RecordingSid or CallSid")
-    text = transcript if isinstance(transcript, str) else transcript.text if transcript else ""
-    meta = _call_meta({**params, "From": _caller(params, caller)}, turn)
-    meta |= {"recording_sid": recording_sid, "recording_status": params.get("RecordingStatus")}
-    meta |= {"recording_url": params.get("RecordingUrl"), "error_code": params.get("ErrorCode")}
-    meta["recording_duration"] = int(params.get("RecordingDuration") or 0)
-    heard = _heard(call_sid, recording_sid, _caller(params, caller), text, account_id, meta=meta)
-    heard.language = getattr(transcript, "language", None)
-    return heard
-
-
-def _heard(
-    call_sid: str, external_id: str, caller: str, text: str, account_id: int | None, *, meta: dict
-) -> InboundMessage:
-    """What the caller said on a call's ticket; silence is kept, flagged no_speech."""
-    return InboundMessage(
-        channel=CHANNEL,
-        external_id=external_id,
-        thread_key=call_sid,
-        sender=Identity("phone", caller),
-        text=text.strip(),
-        account_id=account_id,
-        flags=set() if text.strip() else {"no_speech"},
-        meta=meta,
-    )

@@ -14,7 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 
 from channels.base import VerifyError
-from channels.twilio.common import TwilioAccount, verify_twilio
+from channels.twilio.account import TwilioAccount, account_from
+from channels.twilio.limits import CHANNELS
+from channels.twilio.verify import verify_twilio
 from store.actor import SYSTEM
 from store.config import accounts
 from store.config.models import ChannelAccount
@@ -24,13 +26,8 @@ from store.jobs import PermanentFailure
 from store.outbox.service import emit
 from store.tickets import service as tickets
 
-CHANNELS = ("twilio_sms", "twilio_voice")
 SMS_FIRST, VOICE_FIRST = CHANNELS, CHANNELS[::-1]  # one account may serve both
 TWIML = "text/xml"
-
-
-def account_from(config: dict[str, Any]) -> TwilioAccount:
-    return TwilioAccount.model_validate(config)
 
 
 @dataclass

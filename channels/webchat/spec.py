@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from channels.base import ChannelSpec
-from channels.webchat.adapter import LIMITS, NAME, WebchatChannel, WidgetConfig
+from channels.webchat.config import WidgetConfig
+from channels.webchat.limits import LIMITS, NAME
+from channels.webchat.send import WebchatChannel
 
 SPEC = ChannelSpec(
     name=NAME,

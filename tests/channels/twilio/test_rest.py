@@ -5,15 +5,10 @@ import socket
 import pytest
 
 from channels.base import SendError
-from channels.twilio.common import TwilioAccount
-from channels.twilio.sms import (
-    MediaError,
-    MediaTooLarge,
-    PartialSendError,
-    SmsChannel,
-    fetch_media,
-    split_sms,
-)
+from channels.twilio.account import TwilioAccount
+from channels.twilio.formatting import split_sms
+from channels.twilio.rest import MediaError, MediaTooLarge, fetch_media
+from channels.twilio.send import PartialSendError, SmsChannel
 from store.messages import Identity, OutboundMessage
 from tests.doubles.twilio_api import (  # noqa: F401 - pytest fixtures
     TwilioApiDouble,

@@ -7,7 +7,7 @@ import asyncio
 from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
-from channels.twilio.sms import split_sms
+from channels.twilio.formatting import split_sms
 from store import files
 from store.contacts.models import Contact
 from store.tickets.models import Message

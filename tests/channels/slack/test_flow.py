@@ -13,9 +13,9 @@ from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import func, select
 
 from store.outbox.models import Delivery, Event
-from tests.doubles.slack_api import SlackApiDouble
+from tests.channels.slack.slack_api import SlackApiDouble
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "slack"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CHANNEL, TOP_TS = "C0SUPPORT", "1700000100.000100"
 SECRET = "s3cret-signing"
 EVENTS = "/channels/slack/events"

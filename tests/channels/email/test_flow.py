@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.integration.email_helpers import (
+from tests.channels.email.helpers import (
     CUSTOMER,
     OURS,
     add_mailbox,

@@ -16,7 +16,7 @@ from channels.email.parse import parse_email
 from channels.email.text import html_to_text, split_reply
 from store.tickets import service as tickets
 
-EMAILS = Path(__file__).resolve().parents[2] / "../shared/eval/emails"
+EMAILS = Path(__file__).resolve().parents[3] / "../shared/eval/emails"
 pytestmark = pytest.mark.eval_data
 OURS = "support@shop.example"
 

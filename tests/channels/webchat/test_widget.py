@@ -10,7 +10,7 @@ import pytest
 import socketio
 from sqlalchemy import select
 
-from channels.webchat.adapter import user_hash
+from channels.webchat.verify import user_hash
 from store.outbox.deliveries import event_dict
 from store.outbox.models import Event
 from tests.integration.webchat_client import (

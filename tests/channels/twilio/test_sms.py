@@ -4,14 +4,10 @@ import re
 
 import pytest
 
-from channels.twilio.common import TwilioAccount, markdown_to_plain
-from channels.twilio.sms import (
-    SmsChannel,
-    parse_sms,
-    parse_status_callback,
-    segment_count,
-    split_sms,
-)
+from channels.twilio.account import TwilioAccount
+from channels.twilio.formatting import markdown_to_plain, segment_count, split_sms
+from channels.twilio.parse import parse_sms, parse_status_callback
+from channels.twilio.send import SmsChannel
 from store.messages import Identity
 
 CUSTOMER, OURS = "+14155550100", "+18005550199"

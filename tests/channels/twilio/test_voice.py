@@ -5,7 +5,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from channels.twilio.common import BusinessHours, TwilioAccount
+from channels.twilio.account import BusinessHours, TwilioAccount
+from channels.twilio.formatting import speakable
+from channels.twilio.parse import parse_call, parse_recording
 from channels.twilio.transcribe import Transcript
 from channels.twilio.voice import (
     ask_again,
@@ -13,10 +15,7 @@ from channels.twilio.voice import (
     escalate,
     greet_and_record,
     hold,
-    parse_call,
-    parse_recording,
     speak_answer,
-    speakable,
 )
 
 BASE = "https://help.example.com"

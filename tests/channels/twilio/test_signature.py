@@ -8,11 +8,11 @@ from starlette.datastructures import FormData
 from twilio.request_validator import RequestValidator
 
 from channels.base import VerifyError
-from channels.twilio.common import TwilioAccount, verify_twilio
-from channels.twilio.sms import parse_sms, parse_status_callback
-from channels.twilio.voice import parse_call, parse_recording
+from channels.twilio.account import TwilioAccount
+from channels.twilio.parse import parse_call, parse_recording, parse_sms, parse_status_callback
+from channels.twilio.verify import verify_twilio
 
-EVAL = Path(__file__).resolve().parents[2] / "../shared/eval/webhooks/twilio"
+EVAL = Path(__file__).resolve().parents[3] / "../shared/eval/webhooks/twilio"
 pytestmark = [
     pytest.mark.eval_data,
     pytest.mark.skipif(not EVAL.is_dir(), reason=f"Twilio webhook payloads not found at {EVAL}"),

@@ -11,10 +11,12 @@ import pytest
 from pydantic import SecretStr, ValidationError
 
 from channels.base import VerifyError
-from channels.slack.adapter import SlackApp, SlackEvent, parse_event, verify_slack
+from channels.slack.config import SlackApp
+from channels.slack.parse import SlackEvent, parse_event
+from channels.slack.verify import verify_slack
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "slack"
-EVAL = (Path(__file__).resolve().parents[2] / "../shared/eval/webhooks/slack").resolve()
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+EVAL = (Path(__file__).resolve().parents[3] / "../shared/eval/webhooks/slack").resolve()
 
 
 def needs_eval(test):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from channels.email.pollers import Mailboxes
 from store.config import accounts
-from tests.integration.email_helpers import (
+from tests.channels.email.helpers import (
     OURS,
     add_mailbox,
     customer_email,
@@ -24,7 +24,7 @@ from tests.integration.email_helpers import (
 from tests.servers.dovecot import dovecot_server  # noqa: F401  (fixture)
 from tests.servers.smtp import smtp_server_fixture  # noqa: F401
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 async def _forget(app, client, headers, account_id: int) -> None:

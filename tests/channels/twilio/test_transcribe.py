@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from channels.twilio.common import TwilioAccount, fetch_media
+from channels.twilio.account import TwilioAccount
+from channels.twilio.parse import parse_recording, recording_audio_url
+from channels.twilio.rest import fetch_media
 from channels.twilio.transcribe import Transcriber, prepare_model_dir
-from channels.twilio.voice import parse_recording, recording_audio_url
 from tests.audio import phone_recording
 from tests.doubles.twilio_api import (  # noqa: F401 - pytest fixtures
     twilio_api_fixture,

@@ -11,19 +11,14 @@ from urllib.parse import urlsplit
 import pytest
 
 from channels.base import SendError
-from channels.slack.adapter import (
-    HARD_MAX_TEXT,
-    SlackApp,
-    SlackCallError,
-    SlackChannel,
-    fetch_file,
-    identify_bot,
-    lookup_user,
-)
+from channels.slack.api import SlackCallError, fetch_file, identify_bot, lookup_user
+from channels.slack.config import SlackApp
+from channels.slack.limits import HARD_MAX_TEXT
+from channels.slack.send import SlackChannel
 from store.messages import Identity, OutboundMessage
-from tests.doubles.slack_api import Answer, SlackApiDouble
+from tests.channels.slack.slack_api import Answer, SlackApiDouble
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "slack"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CHANNEL, TOP_TS = "C0SUPPORT", "1700000100.000100"
 SECRET = "s3cret-signing"
 

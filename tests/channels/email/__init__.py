@@ -1,0 +1,1 @@
+"""Email channel tests: parsing, guards, MIME out, a real Dovecot and aiosmtpd end to end."""

@@ -1,0 +1,1 @@
+"""Slack channel tests: signatures, Events API fixtures, a loopback Web API, end to end."""

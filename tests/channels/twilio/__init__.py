@@ -1,0 +1,1 @@
+"""Twilio channel tests: SMS and voice parsing, TwiML, signatures, REST double, calls."""
