@@ -14,10 +14,11 @@ from store.agent import service as agent
 from store.agent.thresholds import BotThresholds
 from store.config import accounts
 from store.config import service as config
+from store.config.models import STATUS_CATEGORIES
 from store.errors import NotFound
 from store.outbox import service as outbox
 from store.staff import service as staff
-from store.tickets.models import PRIORITIES, STATUS_CATEGORIES
+from store.tickets.models import PRIORITIES
 
 router = APIRouter(prefix="/console/admin", include_in_schema=False)
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from gateway.deps import ContactsRead, ContactsWrite, Session
 from store.contacts import service as contacts
 from store.contacts.schemas import ContactCreate, ContactMerge, ContactRead, ContactUpdate
+from store.tickets import contact_merge
 
 router = APIRouter(prefix="/api/v1/contacts", tags=["contacts"])
 
@@ -54,4 +55,4 @@ async def update_contact(
 async def merge_contact(contact_id: int, data: ContactMerge, session: Session, who: ContactsWrite):
     keep = await contacts.get(session, contact_id=contact_id)
     other = await contacts.get(session, contact_id=data.other_id)
-    return await contacts.merge(session, keep=keep, other=other, actor=who.actor)
+    return await contact_merge.merge(session, keep=keep, other=other, actor=who.actor)

@@ -9,6 +9,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from store.db import Base, utcnow
 
+# The categories the system reasons about (open, waiting, done); statuses map onto them.
+STATUS_CATEGORIES = ("new", "open", "pending", "solved", "closed")
+
 
 class WorkflowStatus(Base):
     """An admin-named status mapped to one of the five categories the system reasons about."""

@@ -8,10 +8,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store.config.models import FieldDefinition, Macro, WorkflowStatus
+from store.config.models import STATUS_CATEGORIES, FieldDefinition, Macro, WorkflowStatus
 from store.errors import Conflict, Invalid, NotFound
 from store.rows import assign, get_or_raise
-from store.tickets.models import STATUS_CATEGORIES
 
 
 async def list_statuses(session: AsyncSession) -> list[WorkflowStatus]:

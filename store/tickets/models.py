@@ -9,7 +9,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 
 from store.db import Base, utcnow
 
-STATUS_CATEGORIES = ("new", "open", "pending", "solved", "closed")
 OPEN_CATEGORIES = ("new", "open", "pending")
 PRIORITIES = ("low", "normal", "high", "urgent")
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from store.actor import SYSTEM
 from store.contacts import service as contacts
+from store.tickets import contact_merge
 from store.outbox.models import Event
 from tests.gateway_fixtures import make_key
 
@@ -103,7 +104,7 @@ async def test_two_merges_of_one_contact_at_once_merge_it_once(app, client, admi
         async with app.state.db.uow() as session:
             keep = await contacts.get(session, contact_id=jane["id"])
             other = await contacts.get(session, contact_id=twin["id"])
-            await contacts.merge(session, keep=keep, other=other, actor=SYSTEM)
+            await contact_merge.merge(session, keep=keep, other=other, actor=SYSTEM)
 
     outcomes = await asyncio.gather(merge_twin(), merge_twin(), return_exceptions=True)
     assert sorted(type(o).__name__ for o in outcomes if o is not None) in (
