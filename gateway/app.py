@@ -25,33 +25,15 @@ from gateway.routes import (
     tickets,
     webhooks,
 )
-from gateway.settings import Settings, get_settings
-from store import files
+from gateway.settings import Settings, get_settings, prepare_data_dir
 from store.db import Database
 from store.jobs import JobContext
-from store.migrate import pending, upgrade
+from store.migrate import prepare
 from store.tickets.ingest_writer import IngestWriter
 
 log = logging.getLogger(__name__)
 
 API = [auth, tickets, agent, inbound, contacts, staff, config, webhooks, channels, kb]
-
-
-class NotMigrated(RuntimeError):
-    pass
-
-
-async def prepare_database(db: Database) -> None:
-    """SQLite (embedded run) migrates itself; a server database must be migrated on purpose."""
-    if db.is_sqlite:
-        await upgrade(db.engine)
-        return
-    current, head = await pending(db.engine)
-    if current != head:
-        raise NotMigrated(
-            f"the database is at revision {current or 'none'} but this version needs {head}; "
-            "run `autocrm db upgrade` first"
-        )
 
 
 def rq_queue(settings: Settings):
@@ -66,12 +48,13 @@ def rq_queue(settings: Settings):
 @asynccontextmanager
 async def lifespan(app: FastAPI):
     settings: Settings = app.state.settings
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    files.configure(settings.attachments_dir)
+    prepare_data_dir(settings)
     db = Database(settings.db_url)
-    await prepare_database(db)
+    await prepare(db)
     app.state.db = db
-    dispatcher = Dispatcher(JobContext(db=db, settings=settings), rq_queue=rq_queue(settings))
+    limits = {name: spec.limits for name, spec in registry.SPECS.items()}  # the agent's replies
+    ctx = JobContext(db=db, settings=settings, channel_limits=limits)
+    dispatcher = Dispatcher(ctx, rq_queue=rq_queue(settings))
     app.state.dispatcher = dispatcher
     app.state.ingest = IngestWriter(db)
     app.state.ingest.start()

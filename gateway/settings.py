@@ -83,3 +83,17 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def prepare_data_dir(settings: Settings) -> None:
+    """Create the data directory, and a SQLite file's own folder if it lies elsewhere (the
+    embedded default must work from a fresh, empty directory); attachments are kept there."""
+    from sqlalchemy.engine import make_url
+
+    from store import files
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    url = make_url(settings.db_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    files.configure(settings.attachments_dir)

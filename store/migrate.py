@@ -50,3 +50,20 @@ async def pending(engine: AsyncEngine) -> tuple[str | None, str]:
     async with engine.connect() as conn:
         current = await conn.run_sync(_current)
     return current, head
+
+
+class NotMigrated(RuntimeError):
+    """A server database behind this version's schema: `autocrm db upgrade` must run first."""
+
+
+async def prepare(db) -> None:
+    """SQLite (embedded run) migrates itself; a server database must be migrated on purpose."""
+    if db.is_sqlite:
+        await upgrade(db.engine)
+        return
+    current, head = await pending(db.engine)
+    if current != head:
+        raise NotMigrated(
+            f"the database is at revision {current or 'none'} but this version needs {head}; "
+            "run `autocrm db upgrade` first"
+        )

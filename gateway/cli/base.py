@@ -8,16 +8,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import TypeVar
 
-from sqlalchemy.engine import make_url
-
-from gateway.settings import Settings, get_settings
-from store import files
+from gateway.settings import get_settings, prepare_data_dir
 from store.actor import Actor
 from store.db import Database
-from store.migrate import pending, upgrade
+from store.migrate import NotMigrated, prepare
 
 CLI_ACTOR = Actor("system", None, "autocrm cli")
 T = TypeVar("T")
@@ -25,30 +21,6 @@ T = TypeVar("T")
 
 class CommandError(Exception):
     """A failure the user can fix; `main` prints it without a traceback and exits 1."""
-
-
-def prepare_data_dir(settings: Settings) -> None:
-    """Create the data directory, and a SQLite file's own folder if it lies elsewhere:
-    the embedded default must work from a fresh, empty directory."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    url = make_url(settings.db_url)
-    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    files.configure(settings.attachments_dir)
-
-
-async def _ready(db: Database) -> None:
-    # As `autocrm serve` does (gateway.app.prepare_database), without importing the whole app
-    # (seconds per command): SQLite migrates itself, a server database is migrated on purpose.
-    if db.is_sqlite:
-        await upgrade(db.engine)
-        return
-    current, head = await pending(db.engine)
-    if current != head:
-        raise CommandError(
-            f"the database is at revision {current or 'none'} but this version needs {head}; "
-            "run `autocrm db upgrade` first"
-        )
 
 
 @asynccontextmanager
@@ -59,7 +31,10 @@ async def database(*, migrated: bool = True) -> AsyncIterator[Database]:
     db = Database(settings.db_url)
     try:
         if migrated:
-            await _ready(db)
+            try:
+                await prepare(db)
+            except NotMigrated as exc:
+                raise CommandError(str(exc)) from exc
         yield db
     finally:
         await db.dispose()

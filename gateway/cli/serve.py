@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from gateway.cli.base import prepare_data_dir
-from gateway.settings import get_settings
+from gateway.settings import get_settings, prepare_data_dir
 
 
 def serve(args: argparse.Namespace) -> int:

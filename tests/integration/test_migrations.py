@@ -8,9 +8,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 import store.models  # noqa: F401  (registers every table on Base.metadata)
-from gateway.app import NotMigrated
 from store.db import Base, Database
-from store.migrate import include_name, pending, upgrade
+from store.migrate import NotMigrated, include_name, pending, upgrade
 from tests.gateway_fixtures import make_settings, running_app
 from tests.servers.postgres import create_database_async
 
