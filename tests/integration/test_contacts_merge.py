@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from store.actor import SYSTEM
 from store.contacts import service as contacts
-from store.tickets import contact_merge
 from store.outbox.models import Event
+from store.tickets import contact_merge
 from tests.gateway_fixtures import make_key
 
 CONTACTS = "/api/v1/contacts"
