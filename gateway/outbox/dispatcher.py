@@ -4,6 +4,11 @@ deliveries and in-process listeners (socket.io), and runs due deliveries in-proc
 Under load commits come hundreds a second, and each pass is a write transaction of its own: a
 pass takes what came in during the last `GATHER` seconds, not one pass per commit. What is
 urgent on a socket does not wait for it (gateway/realtime_live.py).
+
+While Redis is down, deliveries run here instead of waiting for it: the gateway runs every job
+in the embedded setup anyway, and a customer's answer should not wait on the queue's health.
+Once Redis answers again, enqueueing resumes, and jobs leased but never started are enqueued
+again (a restarted Redis may have lost them; only one copy of a job can start).
 """
 
 from __future__ import annotations
@@ -12,6 +17,10 @@ import asyncio
 import contextlib
 import logging
 
+from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
+from redis.retry import Retry
+
 from gateway.outbox import run, table
 from gateway.outbox.worker import run_delivery_job
 from store.jobs import JobContext
@@ -19,12 +28,20 @@ from store.outbox import deliveries
 
 log = logging.getLogger(__name__)
 GATHER = 0.05  # seconds between passes at most, while commits keep waking it
+PROBE_EVERY = 0.5  # seconds between pings while Redis is down
+JOB_TIMEOUT = 600  # RQ's limit on a job; the job stops itself first (run.RUN_TIMEOUT)
 
 
 class Dispatcher:
     def __init__(self, ctx: JobContext, *, rq_queue=None, concurrency: int = 8):
         self.ctx = ctx
         self.rq_queue = rq_queue  # None: run deliveries in this process
+        if rq_queue is not None:
+            # Fail fast (one retry, for a stale pooled connection): when Redis is down the
+            # delivery runs here, rather than after redis-py's seconds of retries.
+            rq_queue.connection.set_retry(Retry(NoBackoff(), 1))
+        self._redis_lost_at: float | None = None  # loop time enqueueing failed; None: it works
+        self._next_probe = 0.0
         self.listeners: list[deliveries.EventListener] = []
         self._wake = asyncio.Event()
         self._slots = asyncio.Semaphore(concurrency)
@@ -34,6 +51,11 @@ class Dispatcher:
 
     def wake(self) -> None:
         self._wake.set()
+
+    @property
+    def redis_lost(self) -> bool:
+        """Enqueueing failed and Redis has not answered since: deliveries run here."""
+        return self._redis_lost_at is not None
 
     def start(self) -> None:
         self.ctx.db.on_commit.append(self.wake)
@@ -72,6 +94,8 @@ class Dispatcher:
         # One transaction: outcomes of finished runs are recorded, new events fan out into
         # deliveries, which are leased at once with any others that are due (one turn at
         # SQLite's write lock per pass, not one or two per delivery).
+        if self._redis_lost_at is not None:
+            await self._probe_redis()
         outcomes, self._outcomes = self._outcomes, []
         try:
             async with self.ctx.db.uow(inline=True) as session:
@@ -97,18 +121,56 @@ class Dispatcher:
         return len(events) == deliveries.FAN_OUT_LIMIT or len(due) == deliveries.CLAIM_LIMIT
 
     async def _start(self, leased: deliveries.Leased) -> None:
-        if self.rq_queue is not None:
-            await asyncio.to_thread(
-                self.rq_queue.enqueue,
-                run_delivery_job,
-                leased.id,
-                job_timeout=600,
-            )
-            return
+        if self.rq_queue is not None and self._redis_lost_at is None:
+            try:
+                await self._enqueue(leased)
+                return
+            except RedisError as exc:
+                self._redis_lost_at = asyncio.get_running_loop().time()
+                self._next_probe = self._redis_lost_at + PROBE_EVERY
+                log.warning("cannot enqueue (%s): running deliveries here until Redis is back", exc)
         await self._slots.acquire()
-        task = asyncio.create_task(self._run(leased))
+        runner = self._run if self.rq_queue is None else self._run_alone
+        task = asyncio.create_task(runner(leased))
         self._running.add(task)
         task.add_done_callback(self._running.discard)
+
+    async def _enqueue(self, leased: deliveries.Leased) -> None:
+        queue = self.rq_queue
+        args = (run_delivery_job, leased.id, leased.lease)
+        await asyncio.to_thread(queue.enqueue, *args, job_timeout=JOB_TIMEOUT)
+
+    async def _run_alone(self, leased: deliveries.Leased) -> None:
+        """Run a delivery meant for RQ as a worker would: it may have reached the queue after
+        all, and the lease token lets only one of the two start it."""
+        try:
+            await run.run_delivery(self.ctx, leased.id, leased.lease)
+        except Exception:
+            log.exception("delivery %s failed to run; it runs again when its lease ends", leased.id)
+        finally:
+            self._slots.release()
+
+    async def _probe_redis(self) -> None:
+        """While enqueueing fails: is Redis back? Then enqueue again what never started."""
+        loop = asyncio.get_running_loop()
+        if loop.time() < self._next_probe:
+            return
+        self._next_probe = loop.time() + PROBE_EVERY
+        try:
+            await asyncio.to_thread(self.rq_queue.connection.ping)
+            async with self.ctx.db.read() as session:
+                waiting = await deliveries.unstarted(session)
+            for leased in waiting:
+                await self._enqueue(leased)
+        except RedisError:
+            return
+        log.warning(
+            "Redis answers again after %.1f s; enqueueing resumes (%d never-started jobs "
+            "enqueued again)",
+            loop.time() - self._redis_lost_at,
+            len(waiting),
+        )
+        self._redis_lost_at = None
 
     async def _run(self, leased: deliveries.Leased) -> None:
         try:

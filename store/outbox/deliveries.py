@@ -4,6 +4,12 @@ At least once: an event is marked dispatched in the same transaction that writes
 rows; a delivery is leased while it runs, so a crashed run is picked up again when its lease
 ends. Deliveries retry with exponential backoff and end 'dead' after the last attempt. Which
 jobs an event starts is the caller's table (gateway/outbox/table.py), passed in as `jobs`.
+
+Leases: the dispatcher leases for `LEASE`, long enough to wait in a queue. A runner that is
+not the dispatcher (an RQ worker) first swaps that lease for a short `RUN_LEASE` (`start`) and
+renews it while the job runs (`renew`), so a killed worker's job is due again in seconds, not
+minutes. A lease's end time is its token: `start`, `renew` and recording an outcome only act
+while the row still holds the caller's token, so two runners never hold one delivery at once.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import bindparam, insert, or_, select, update
@@ -22,7 +28,9 @@ from store.jobs import PermanentFailure
 from store.outbox.models import Delivery, Event, Webhook
 
 log = logging.getLogger(__name__)
-LEASE = timedelta(minutes=5)
+LEASE = timedelta(minutes=5)  # the dispatcher's lease: covers the wait in the RQ queue
+RUN_LEASE = timedelta(seconds=10)  # a started run's lease, renewed every RENEW_EVERY
+RENEW_EVERY = RUN_LEASE / 3
 FAN_OUT_LIMIT = 500  # events per pass
 CLAIM_LIMIT = 50  # deliveries leased per pass
 EventListener = Callable[[dict[str, Any]], Awaitable[None]]
@@ -127,6 +135,7 @@ class Leased:
     target: str
     args: dict
     hook: tuple[str, str, bool] | None  # the webhook's url, secret, active; None: none/deleted
+    lease: datetime | None = None  # the lease's end, its token (see `start`)
 
 
 _LEASED_COLUMNS = (
@@ -140,9 +149,10 @@ _LEASED_COLUMNS = (
 )
 
 
-def _leased(row) -> Leased:
+def _leased(row, lease: datetime | None = None) -> Leased:
     delivery_id, kind, target, args, url, secret, active = row
-    return Leased(delivery_id, kind, target, args, None if url is None else (url, secret, active))
+    hook = None if url is None else (url, secret, active)
+    return Leased(delivery_id, kind, target, args, hook, lease)
 
 
 _DUE = (
@@ -169,12 +179,67 @@ _LEASE = (
 async def claim_due(session: AsyncSession) -> list[Leased]:
     """Lease due deliveries (and ones whose lease ran out: their runner died)."""
     now = utcnow()
+    until = now + LEASE
     query = _DUE_LOCKED if session.bind.dialect.name == "postgresql" else _DUE
-    leased = [_leased(row) for row in await session.execute(query, {"now": now})]
+    leased = [_leased(row, until) for row in await session.execute(query, {"now": now})]
     if leased:
         ids = [d.id for d in leased]
-        await session.execute(_LEASE, {"ids": ids, "until": now + LEASE})
+        await session.execute(_LEASE, {"ids": ids, "until": until})
     return leased
+
+
+_SWAP = (
+    update(_deliveries)
+    .where(
+        _deliveries.c.id == bindparam("delivery_id"),
+        _deliveries.c.status == "running",
+        _deliveries.c.locked_until == bindparam("held"),
+    )
+    .values(locked_until=bindparam("until"))
+)
+
+
+async def renew(session: AsyncSession, delivery_id: int, held: datetime) -> datetime | None:
+    """Extend a run's lease by RUN_LEASE from now; the new token, or None when the row no
+    longer holds `held` (the lease ran out and was taken, or the run was recorded)."""
+    until = utcnow() + RUN_LEASE
+    params = {"delivery_id": delivery_id, "held": held, "until": until}
+    result = await session.execute(_SWAP, params)
+    return until if result.rowcount == 1 else None
+
+
+async def start(
+    session: AsyncSession, delivery_id: int, held: datetime | None
+) -> tuple[Leased, datetime] | None:
+    """Take a leased delivery for running, swapping the dispatcher's lease (`held`) for a short
+    one to renew. None: someone else started it, or it is finished. (`held` None: a job
+    enqueued before leases had tokens; it takes whatever lease is on the row.)"""
+    if held is None:
+        held = await session.scalar(
+            select(Delivery.locked_until).where(
+                Delivery.id == delivery_id, Delivery.status == "running"
+            )
+        )
+        if held is None:
+            return None
+    until = await renew(session, delivery_id, held)
+    leased = await load_leased(session, delivery_id) if until else None
+    return None if leased is None else (leased, until)
+
+
+async def unstarted(session: AsyncSession) -> list[Leased]:
+    """Deliveries the dispatcher leased that no runner has started: their lease still reaches
+    further than a started run's ever does. After a Redis outage their queued jobs may be
+    lost; enqueued again with the same token, only one of the copies can start."""
+    horizon = utcnow() + RUN_LEASE + timedelta(seconds=1)
+    rows = await session.execute(
+        select(*_LEASED_COLUMNS, Delivery.locked_until)
+        .outerjoin(Webhook, Webhook.id == Delivery.webhook_id)
+        .where(Delivery.status == "running", Delivery.locked_until > horizon)
+        .order_by(Delivery.id)
+        .limit(CLAIM_LIMIT * 20)
+    )
+    return [_leased(row[:-1], row[-1]) for row in rows]
 
 
 async def outstanding(session: AsyncSession) -> bool:
@@ -206,6 +271,7 @@ class Outcome:
     error: Exception | None = None
     code: int | None = None
     retry_hint: float | None = None
+    lease: datetime | None = None  # set: record only while the row still holds this lease
 
 
 def _apply(row: Delivery, outcome: Outcome, settings) -> None:
@@ -235,12 +301,19 @@ async def record_in(session: AsyncSession, settings, outcomes: list[Outcome]) ->
         row = rows.get(outcome.delivery_id)
         if row is None:  # deleted meanwhile (its webhook was)
             continue
+        if outcome.lease is not None and not _holds(row, outcome.lease):
+            log.warning("delivery %s: lease lost before its outcome was recorded", row.id)
+            continue  # its next runner records it
         _apply(row, outcome, settings)
         if row.webhook_id is not None:
             await _track_webhook(session, row, ok=outcome.error is None, settings=settings)
         if row.status == "dead" and row.kind == "job":
             dead.append((row.target, row.args, str(outcome.error)))
     return dead
+
+
+def _holds(row: Delivery, lease: datetime) -> bool:
+    return row.status == "running" and row.locked_until == lease
 
 
 async def _track_webhook(session: AsyncSession, row: Delivery, *, ok: bool, settings) -> None:
