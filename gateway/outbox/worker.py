@@ -75,11 +75,11 @@ def _worker_class():
             # running (and logging); with Redis gone, that thread is all there is to end.
             with contextlib.suppress(RedisError):
                 self.register_death()
-            if self.pubsub_thread:
-                self.pubsub_thread.stop()
+            try:
+                self.unsubscribe()
+            except (RedisError, OSError):
+                self.pubsub_thread.stop()  # it sees the flag after its next failed read
                 self.pubsub_thread.join(timeout=1)
-                with contextlib.suppress(RedisError, OSError):
-                    self.pubsub.close()
 
         def _install_signal_handlers(self) -> None:
             if threading.current_thread() is threading.main_thread():  # tests run it in a thread
