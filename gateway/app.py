@@ -42,7 +42,10 @@ def rq_queue(settings: Settings):
     from redis import Redis
     from rq import Queue
 
-    return Queue("autocrm", connection=Redis.from_url(settings.redis_url))
+    # Timeouts: a Redis that drops packets must not hold a dispatcher pass (it then runs the
+    # deliveries itself until Redis answers again).
+    connection = Redis.from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=5)
+    return Queue("autocrm", connection=connection)
 
 
 @asynccontextmanager
