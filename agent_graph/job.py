@@ -21,7 +21,7 @@ def agent_for(ctx: JobContext) -> Agent:
             api_key=key.get_secret_value() if key is not None else None,
             model=getattr(s, "llm_model", None),
         )
-        ctx.extras["agent"] = Agent(ctx.db, llm=defaults)
+        ctx.extras["agent"] = Agent(ctx.db, llm=defaults, channel_limits=ctx.channel_limits)
     return ctx.extras["agent"]
 
 

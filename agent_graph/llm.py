@@ -42,8 +42,8 @@ SYSTEM = """You are a customer-support agent. Answer only from the knowledge pas
 resolutions below or from tool results; never invent facts. If the question is ambiguous between
 topics, ask one short clarifying question naming them. If you cannot answer with confidence, or
 the customer needs something only a human can do, escalate. Reply in the customer's language
-({language}). Return the decision as JSON: action (answer | clarify | escalate), reply, reason,
-sources (the ids of the passages you used).
+({language}), as {form}. Return the decision as JSON: action (answer | clarify | escalate),
+reply, reason, sources (the ids of the passages you used).
 
 Knowledge passages:
 {passages}
@@ -56,7 +56,9 @@ class LlmFailed(Exception):
     pass
 
 
-def first_messages(state: TurnState) -> list[dict]:
+def first_messages(state: TurnState, form: str = "plain text, no Markdown") -> list[dict]:
+    """The instructions (with the passages, past answers and the channel's reply `form`, see
+    replies.format_hint) and the customer's words."""
     passages = "\n".join(
         f"[{p['chunk_id']}] {p['title']} — {p['heading']}: {p['text'][:1500]}"
         for p in state.get("passages", [])[:6]
@@ -68,6 +70,7 @@ def first_messages(state: TurnState) -> list[dict]:
     )
     system = SYSTEM.format(
         language=state.get("language", "en"),
+        form=form,
         passages=passages or "(none)",
         examples=examples or "(none)",
     )

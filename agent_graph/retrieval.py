@@ -21,14 +21,14 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from sqlalchemy import select
 
 from agent_graph.embeddings import default_embedder
 from agent_graph.intent_model import Example, IntentModel, LabelScore
 from agent_graph.vector_index import VectorIndex
 from store.db import Database
+from store.knowledge import revisions
 from store.knowledge.embedder import Embedder
-from store.knowledge.models import Chunk, ResolutionExample, Revision
+from store.knowledge.models import Chunk, ResolutionExample
 from store.knowledge.schemas import language_of
 from store.knowledge.search import search_chunks
 
@@ -104,7 +104,7 @@ class KnowledgeIndex:
         loop = asyncio.get_running_loop()
         lock = self._locks.setdefault(loop, asyncio.Lock())
         async with lock, db.read() as session:
-            tokens = dict((await session.execute(select(Revision.name, Revision.token))).all())
+            tokens = await revisions.tokens(session)
             if tokens.get("chunks") != self._tokens.get("chunks", _NEVER):
                 await self._sync_chunks(session)
             if tokens.get("examples") != self._tokens.get("examples", _NEVER):
@@ -112,24 +112,14 @@ class KnowledgeIndex:
             self._tokens = tokens
 
     async def _sync_chunks(self, session) -> None:
-        model = self.embedder.model_id
-        current = dict(
-            (
-                await session.execute(
-                    select(Chunk.id, Chunk.digest).where(Chunk.embedding_model == model)
-                )
-            ).all()
-        )
+        current = await revisions.chunk_digests(session, embedding_model=self.embedder.model_id)
         stale = [i for i, meta in self._chunks.items() if current.get(i) != meta.digest]
         for chunk_id in stale:
             meta = self._chunks.pop(chunk_id)
             self._by_language[language_of(meta.locale)].remove([chunk_id])
         wanted = [i for i in current if i not in self._chunks]
-        for start in range(0, len(wanted), 1000):
-            rows = await session.scalars(
-                select(Chunk).where(Chunk.id.in_(wanted[start : start + 1000]))
-            )
-            self._add_chunks(list(rows))
+        async for rows in revisions.chunk_batches(session, ids=wanted):
+            self._add_chunks(rows)
 
     def _add_chunks(self, rows: list[Chunk]) -> None:
         by_language: dict[str, list[Chunk]] = {}
@@ -144,23 +134,9 @@ class KnowledgeIndex:
             index.add([r.id for r in group], vectors)
 
     async def _sync_examples(self, session) -> None:
-        approved = ResolutionExample.status == "approved"
-        current = dict(
-            (
-                await session.execute(
-                    select(ResolutionExample.id, ResolutionExample.digest).where(approved)
-                )
-            ).all()
-        )
+        current = await revisions.approved_example_digests(session)
         wanted = [i for i, dig in current.items() if self._examples.get(i, ("",))[0] != dig]
-        rows: list[ResolutionExample] = []
-        for start in range(0, len(wanted), 1000):
-            part = wanted[start : start + 1000]
-            rows += list(
-                await session.scalars(
-                    select(ResolutionExample).where(ResolutionExample.id.in_(part))
-                )
-            )
+        rows = await revisions.list_examples_by_ids(session, ids=wanted)
         if rows or len(current) != len(self._examples):
             await asyncio.to_thread(self._apply_examples, set(current), rows)
 

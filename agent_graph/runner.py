@@ -4,20 +4,20 @@ a turn, resumes a paused review. One instance per process (it holds the compiled
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from langgraph.types import Command
-from sqlalchemy import func, select
 
-from agent_graph.checkpoint import DatabaseSaver
 from agent_graph.graph import build
 from agent_graph.state import BotConfig, Retriever, TurnContext, TurnState
-from agent_graph.trace import DECISION_EVENT, REVIEW_EVENT
 from store.agent import service as agent_data
-from store.contacts.models import Contact
+from store.agent import traces
+from store.agent.checkpoints import DatabaseSaver
 from store.db import Database, utcnow
-from store.outbox.models import Event
-from store.tickets.models import Message, Ticket
+from store.messages import Limits
+from store.tickets import bot_view
+from store.tickets.conversation import get_message
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,6 @@ async def _kb_retrieve(db, text, *, locale=None, k=8):
     return await retrieve(db, text, locale=locale, k=k)
 
 
-TRACE_EVENTS = (DECISION_EVENT, REVIEW_EVENT)
 TOOL_FIELDS = (
     "name",
     "description",
@@ -48,25 +47,27 @@ TOOL_FIELDS = (
 )
 
 
-async def _already_decided(session, ticket_id: int, message_id: int) -> bool:
-    recent = await session.scalars(
-        select(Event)
-        .where(Event.ticket_id == ticket_id, Event.type.in_(TRACE_EVENTS))
-        .order_by(Event.id.desc())
-        .limit(50)
-    )
-    return any(e.payload.get("message_id") == message_id for e in recent)
-
-
 def _thread(ticket_id: int) -> dict:
     return {"configurable": {"thread_id": str(ticket_id)}}
 
 
 class Agent:
-    def __init__(self, db: Database, *, retrieve: Retriever | None = None, llm=LlmDefaults()):
+    """`channel_limits` are the registered channels' Limits by name (the gateway hands them
+    in: agent_graph does not import channels); replies on a channel missing there are plain
+    text of any length."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        retrieve: Retriever | None = None,
+        llm=LlmDefaults(),
+        channel_limits: Mapping[str, Limits] | None = None,
+    ):
         self.db = db
         self.retrieve = retrieve or _kb_retrieve
         self.llm = llm
+        self.channel_limits = dict(channel_limits or {})
         self.graph = build(DatabaseSaver(db))
 
     async def context(self) -> TurnContext:
@@ -88,6 +89,7 @@ class Agent:
             escalation_rules=rules,
             tools=tools,
             now=utcnow(),
+            channel_limits=self.channel_limits,
         )
 
     def _config(self, row) -> BotConfig:
@@ -110,20 +112,16 @@ class Agent:
         async with self.db.read() as session:
             if not await agent_data.bot_enabled(session):
                 return None
-            ticket = await session.get(Ticket, ticket_id)
-            message = await session.get(Message, message_id)
-            if ticket is None or ticket.owner != "bot" or message is None:
+            found = await bot_view.get_with_contact(session, ticket_id=ticket_id)
+            message = await get_message(session, message_id=message_id)
+            if found is None or message is None:
                 return None
-            if message.direction != "in" or not message.text.strip():
+            ticket, contact = found
+            if ticket.owner != "bot" or message.direction != "in" or not message.text.strip():
                 return None
-            if await _already_decided(session, ticket_id, message_id):
+            if await traces.already_decided(session, ticket_id=ticket_id, message_id=message_id):
                 return None  # a retried job whose first attempt got as far as a decision
-            contact = await session.get(Contact, ticket.contact_id) if ticket.contact_id else None
-            bot_turns = await session.scalar(
-                select(func.count()).where(
-                    Message.ticket_id == ticket_id, Message.author_kind == "bot"
-                )
-            )
+            bot_turns = await bot_view.count_bot_replies(session, ticket_id=ticket_id)
             return {
                 "ticket_id": ticket_id,
                 "message_id": message_id,
@@ -134,7 +132,7 @@ class Agent:
                 "contact_attributes": dict(contact.attributes or {}) if contact else {},
                 "ticket_tags": list(ticket.tags),
                 "ticket_priority": ticket.priority,
-                "bot_turns": int(bot_turns or 0),
+                "bot_turns": bot_turns,
                 "started": time.perf_counter(),
                 "guard": None,
                 "review": None,

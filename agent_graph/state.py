@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypedDict
 
 from store.agent.thresholds import BotThresholds
 from store.db import Database
+from store.messages import Limits
 
 # retrieve(db, text, *, locale=None, k=8) -> Retrieved (agent_graph.retrieval)
 Retriever = Callable[..., Awaitable[Any]]
@@ -77,3 +78,9 @@ class TurnContext:
     tools: list[dict]  # admin HTTP tools, AgentTool columns as dicts
     now: datetime
     extras: dict[str, Any] = field(default_factory=dict)
+    # Limits of the registered channels by name, from the gateway (agent_graph sees no channels)
+    channel_limits: Mapping[str, Limits] = field(default_factory=dict)
+
+    def limits_of(self, channel: str) -> Limits:
+        """The channel's Limits; an undeclared channel (the inbound API) takes plain text."""
+        return self.channel_limits.get(channel) or Limits()

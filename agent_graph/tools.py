@@ -11,10 +11,10 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
-from sqlalchemy import select
 
 from store.agent.service import host_allowed
-from store.tickets.models import OPEN_CATEGORIES, Ticket
+from store.tickets import bot_view
+from store.tickets import service as tickets
 
 MAX_RESULT = 4000
 
@@ -47,20 +47,18 @@ def specs(admin_tools: list[dict]) -> list[dict]:
 
 
 async def _open_tickets(db, contact_id: int | None, _args: dict) -> Any:
+    if contact_id is None:
+        return []  # no known customer: another contactless ticket is not theirs
     async with db.read() as session:
-        rows = await session.scalars(
-            select(Ticket)
-            .where(Ticket.contact_id == contact_id, Ticket.status_category.in_(OPEN_CATEGORIES))
-            .order_by(Ticket.id)
-        )
+        rows = await bot_view.list_open_for_contact(session, contact_id=contact_id)
         return [{"number": t.number, "subject": t.subject, "status": t.status} for t in rows]
 
 
 async def _ticket_status(db, contact_id: int | None, args: dict) -> Any:
     async with db.read() as session:
-        ticket = await session.get(Ticket, int(args["number"]))
+        ticket = await tickets.get_by_number(session, number=int(args["number"]))
         # Only the customer's own tickets: a number from someone else's ticket reveals nothing.
-        if ticket is None or ticket.contact_id != contact_id:
+        if ticket is None or contact_id is None or ticket.contact_id != contact_id:
             return {"error": f"no ticket #{args['number']} for this customer"}
         return {"number": ticket.number, "status": ticket.status, "subject": ticket.subject}
 

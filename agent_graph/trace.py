@@ -8,13 +8,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from agent_graph.state import TurnContext, TurnState
 from store.actor import BOT
+from store.agent.traces import DECISION_EVENT, REVIEW_EVENT
 from store.outbox.service import emit
 from store.tickets import service as tickets
 from store.tickets.models import Ticket, higher_priority
 from store.tickets.schemas import TicketUpdate
 
-DECISION_EVENT = "agent.decision"
-REVIEW_EVENT = "agent.review_requested"
+# The event names live with the queries that read them back (store.agent.traces).
+__all__ = ["DECISION_EVENT", "REVIEW_EVENT", "apply_triage", "payload", "record"]
 
 
 def payload(state: TurnState, ctx: TurnContext, **extra) -> dict:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from store.db import Database
+from store.messages import Limits
 
 
 class RetryLater(Exception):
@@ -31,6 +32,9 @@ class JobContext:
     db: Database
     settings: Any  # gateway.settings.Settings; jobs read the attributes they need
     extras: dict[str, Any] = field(default_factory=dict)  # shared clients (http, agent graph)
+    # Each registered channel's Limits by name (the gateway fills it from channels.registry), so
+    # jobs below the gateway (the agent's replies) fit what they write to the channel.
+    channel_limits: dict[str, Limits] = field(default_factory=dict)
 
 
 JobFn = Callable[[JobContext, dict[str, Any]], Awaitable[None]]

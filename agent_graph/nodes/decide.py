@@ -7,7 +7,7 @@ from langgraph.runtime import Runtime
 from agent_graph import llm, tools
 from agent_graph.decision import ChunkHit, decide
 from agent_graph.intent_model import LabelScore
-from agent_graph.replies import clarify_question
+from agent_graph.replies import clarify_question, format_hint
 from agent_graph.state import TurnContext, TurnState
 
 MAX_TOOL_ROUNDS = 3
@@ -56,7 +56,8 @@ def retrieval_decision(state: TurnState, ctx: TurnContext) -> dict:
 
 
 async def _llm_step(state: TurnState, ctx: TurnContext) -> dict:
-    messages = state.get("llm_messages") or llm.first_messages(state)
+    form = format_hint(state["channel"], ctx.limits_of(state["channel"]))
+    messages = state.get("llm_messages") or llm.first_messages(state, form)
     specs = tools.specs(ctx.tools)
     base = {"model": ctx.config.llm_model or "llm", "confidence": None, "label": None}
     try:

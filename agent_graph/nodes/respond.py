@@ -12,12 +12,18 @@ from store.tickets import ownership
 from store.tickets import service as tickets
 
 
-def reply_text(state: TurnState) -> str:
+def reply_text(state: TurnState, ctx: TurnContext) -> str:
+    """The decided (or the reviewer's edited) text, fitted to the ticket's channel."""
     d = state["decision"]
     edited = (state.get("review") or {}).get("text")
     source = None if edited else d.get("source_title")
+    channel = state["channel"]
     return for_channel(
-        edited or d["text"], state["channel"], source=source, language=state.get("language")
+        edited or d["text"],
+        channel,
+        ctx.limits_of(channel),
+        source=source,
+        language=state.get("language"),
     )
 
 
@@ -30,7 +36,7 @@ async def respond(state: TurnState, runtime: Runtime[TurnContext]) -> dict:
         if ticket is None:
             return {"outcome": "dropped"}
         message = await tickets.reply(
-            session, ticket_id=ticket.id, body=reply_text(state), actor=BOT
+            session, ticket_id=ticket.id, body=reply_text(state, ctx), actor=BOT
         )
         # The voice call reads `decision` to speak an answer or ask again.
         message.meta = {**message.meta, "decision": d["action"], "sources": d.get("sources", [])}

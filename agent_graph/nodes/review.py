@@ -19,12 +19,13 @@ async def request_review(state: TurnState, runtime: Runtime[TurnContext]) -> dic
     async with ctx.db.uow() as session:
         if await ownership.bot_owned(session, ticket_id=state["ticket_id"]) is None:
             return {"outcome": "dropped"}
-        body = trace.payload(state, ctx, draft=reply_text(state), status="awaiting review")
+        body = trace.payload(state, ctx, draft=reply_text(state, ctx), status="awaiting review")
         emit(session, trace.REVIEW_EVENT, actor=BOT, ticket_id=state["ticket_id"], payload=body)
     return {"outcome": "awaiting review"}
 
 
-def await_review(state: TurnState) -> dict:
+def await_review(state: TurnState, runtime: Runtime[TurnContext]) -> dict:
     """Pauses the run here; `Command(resume={"approve", "text", "by"})` continues it."""
-    answer = interrupt({"ticket_id": state["ticket_id"], "draft": reply_text(state)})
+    draft = reply_text(state, runtime.context)
+    answer = interrupt({"ticket_id": state["ticket_id"], "draft": draft})
     return {"review": dict(answer)}

@@ -225,6 +225,17 @@ async def _question_of(session: AsyncSession, ticket: Ticket) -> str:
     return (await session.scalar(query)) or ticket.subject
 
 
+async def has_decided_example(session: AsyncSession, *, ticket_id: int) -> bool:
+    """Did an admin already approve or reject an example captured from this ticket? (A
+    pending one is still open to revision: capture_example updates it.)"""
+    query = select(ResolutionExample.id).where(
+        ResolutionExample.ticket_id == ticket_id,
+        ResolutionExample.source == "ticket",
+        ResolutionExample.status != "pending",
+    )
+    return (await session.scalar(query.limit(1))) is not None
+
+
 async def capture_example(
     session: AsyncSession,
     ticket: Ticket,

@@ -48,8 +48,10 @@ async def test_llm_answer_with_structured_output(app, client, admin_headers, kb,
     llm.then(decision("answer", answer, sources=[chunk_id, "made-up-id"]))
     tid = await ask(app, client, admin_headers, "How do I reset my password?", ext="l-1")
     [reply] = await bot_messages(client, admin_headers, tid)
-    assert reply["text"].startswith("Choose **Forgot password**")
+    # The inbound API declares no channel limits: plain text, as the model was told to write.
+    assert reply["text"].startswith("Choose Forgot password on the sign-in page.")
     [sent] = llm.requests
+    assert "as plain text, no Markdown" in sent["messages"][0]["content"]
     assert sent["model"] == "test-model"
     assert sent["response_format"]["json_schema"]["name"] == "decision"
     assert {t["function"]["name"] for t in sent["tools"]} >= {"open_tickets", "ticket_status"}

@@ -7,8 +7,10 @@ from datetime import UTC, datetime
 import pytest
 
 from agent_graph.language import asks_for_human, detect_language, sentiment
-from agent_graph.replies import clarify_question, for_channel
+from agent_graph.replies import clarify_question, for_channel, max_chars, strip_markdown
+from channels.registry import SPECS
 from store.agent.conditions import conditions_match, in_window
+from store.messages import Limits
 
 
 @pytest.mark.parametrize(
@@ -51,18 +53,66 @@ MARKDOWN = (
 )
 
 
+def limits(channel: str) -> Limits:
+    """What the gateway hands the agent: the registered channel's own Limits."""
+    return SPECS[channel].limits
+
+
 def test_sms_is_plain_and_short():
-    text = for_channel(MARKDOWN + " More words." * 80, "twilio_sms", source="Reset")
+    text = for_channel(MARKDOWN + " More words." * 80, "twilio_sms", limits("twilio_sms"))
     assert "**" not in text and "##" not in text and "\n" not in text
     assert "sign-in page (https://x.test/login)" in text and len(text) <= 480
-    assert "Source" not in text
+    assert "Source" not in for_channel("Short.", "twilio_sms", limits("twilio_sms"), source="Reset")
 
 
-def test_email_keeps_markdown_and_names_its_source():
-    text = for_channel(MARKDOWN, "email", source="Reset your password")
-    assert text.startswith("## Reset") and text.endswith("Source: Reset your password")
-    assert for_channel("Hallo", "email", source="Passwort", language="de").endswith(
-        "Quelle: Passwort"
+def test_email_is_plain_text_as_its_limits_say_and_names_its_source():
+    text = for_channel(MARKDOWN, "email", limits("email"), source="Reset your password")
+    assert text == (
+        "Reset\nChoose Forgot password on the sign-in page (https://x.test/login).\n\n"
+        "- step one\n\nSource: Reset your password"
+    )
+    assert for_channel("Hallo", "email", limits("email"), source="Passwort", language="de") == (
+        "Hallo\n\nQuelle: Passwort"
+    )
+
+
+def test_slack_keeps_its_markdown():
+    assert for_channel(MARKDOWN, "slack", limits("slack")).startswith("## Reset\nChoose **Forgot")
+
+
+def test_voice_is_one_spoken_line_without_a_source():
+    text = for_channel(MARKDOWN, "twilio_voice", limits("twilio_voice"), source="Reset")
+    assert text == (
+        "Reset Choose Forgot password on the sign-in page (https://x.test/login). - step one"
+    )
+
+
+@pytest.mark.parametrize("channel", sorted(SPECS))
+def test_no_reply_breaks_its_channels_limits(channel):
+    lim = limits(channel)
+    text = for_channel(MARKDOWN + " More words." * 2000, channel, lim, source="A title")
+    longest = max_chars(channel, lim)
+    assert longest is None or longest <= (lim.max_text or longest)
+    assert longest is None or len(text) <= longest
+    assert lim.markdown or ("**" not in text and "## " not in text)
+
+
+def test_the_bot_keeps_replies_shorter_than_some_channels_allow():
+    assert max_chars("twilio_sms", limits("twilio_sms")) == 480  # of 1,600
+    assert max_chars("webchat", limits("webchat")) == 2000  # of 5,000
+    assert max_chars("email", limits("email")) is None
+    # never more than the channel takes, whatever the bot would like
+    assert max_chars("slack", Limits(max_text=1000, markdown=True)) == 1000
+
+
+def test_an_undeclared_channel_gets_plain_text_of_any_length():
+    text = for_channel(MARKDOWN + " More words." * 2000, "api", source="Reset")
+    assert "**" not in text and len(text) > 20_000 and text.endswith("Source: Reset")
+
+
+def test_snake_case_and_urls_keep_their_underscores():
+    assert strip_markdown("see https://x.test/reset_my_password and card_arrival, _really_") == (
+        "see https://x.test/reset_my_password and card_arrival, really"
     )
 
 

@@ -1,4 +1,5 @@
-"""A LangGraph checkpoint saver over our own database (SQLite or PostgreSQL, one code path).
+"""A LangGraph checkpoint saver over our own database (SQLite or PostgreSQL, one code path):
+persistence, so it lives in the store; agent_graph compiles its graph with it.
 
 The packaged savers want their own drivers (sqlite3/aiosqlite connection, psycopg); ours runs
 on SQLAlchemy's async engines, so a paused review survives a restart on either engine and
