@@ -16,6 +16,7 @@ from store.db import Base
 from store.knowledge.models import Article, Chunk, ResolutionExample, Revision
 from store.outbox.models import Delivery, Event, Webhook
 from store.staff.models import ApiKey, Team, User, team_members
+from store.staff.session_models import StaffSession, ThrottleHit
 from store.tickets.models import Attachment, Message, Note, Ticket, TicketTag
 
 __all__ = [
@@ -43,8 +44,10 @@ __all__ = [
     "Message",
     "Note",
     "SavedView",
+    "StaffSession",
     "Team",
     "Ticket",
+    "ThrottleHit",
     "TicketTag",
     "User",
     "Webhook",
