@@ -22,9 +22,7 @@ def bucket(kind: str, value: str) -> str:
     return f"{kind}:{hashlib.sha256(value.strip().lower().encode()).hexdigest()}"
 
 
-async def wait_seconds(
-    session: AsyncSession, *, bucket: str, limit: int, window: timedelta
-) -> int:
+async def wait_seconds(session: AsyncSession, *, bucket: str, limit: int, window: timedelta) -> int:
     """0 while the bucket has room; else whole seconds until it has (for Retry-After)."""
     now = utcnow()
     # The limit-th most recent hit in the window: when it leaves, there is room again.
