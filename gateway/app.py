@@ -7,12 +7,12 @@ import logging
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from starlette.middleware.sessions import SessionMiddleware
 
 from channels import registry
 from gateway import console, errors, realtime, widget_routes
 from gateway.body_limit import BodyLimitMiddleware
 from gateway.outbox.dispatcher import Dispatcher
+from gateway.principal import SESSION_MAX_AGE
 from gateway.routes import (
     agent,
     auth,
@@ -25,6 +25,7 @@ from gateway.routes import (
     tickets,
     webhooks,
 )
+from gateway.session_cookie import SessionCookieMiddleware
 from gateway.settings import Settings, get_settings, prepare_data_dir
 from store.db import Database
 from store.jobs import JobContext
@@ -88,13 +89,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     errors.install(app)
+    # The cookie holds only a server-side session's token (gateway/principal.py).
     app.add_middleware(
-        SessionMiddleware,
-        secret_key=settings.secret,
-        session_cookie="autocrm_session",
-        same_site="lax",
+        SessionCookieMiddleware,
+        secret=settings.secret,
         https_only=settings.cookie_secure,
-        max_age=14 * 24 * 3600,
+        max_age=SESSION_MAX_AGE,
     )
     # The widget upload route enforces its own (attachment-sized) limit while reading.
     app.add_middleware(

@@ -46,9 +46,10 @@ async def _from_bearer(request: Request, header: str) -> Principal:
 async def _from_cookie(request: Request) -> Principal:
     principal = await principals.resolve(get_database(request), session=request.session)
     if principal is None:
-        if principals.signed_in_id(request.session) is not None:
-            principals.sign_out(request.session)  # the user is gone or was deactivated
+        if principals.claims_session(request.session):
+            principals.sign_out(request.session)  # revoked, expired, or the user is gone
         raise Unauthorized("sign in or send 'Authorization: Bearer <api key>'")
+    # Every write with a cookie, sign-out included, proves it comes from our own pages.
     sent = request.headers.get("x-csrf-token", "")
     if request.method in UNSAFE_METHODS and not principals.csrf_matches(request.session, sent):
         raise HTTPException(403, "missing or wrong X-CSRF-Token header for a cookie session")

@@ -10,28 +10,27 @@ token. Staff and integrations become a `Principal` (actor + scopes); a widget cu
 from __future__ import annotations
 
 import hmac
-import json
 import secrets
 import time
-from base64 import b64decode
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 
-from itsdangerous import BadSignature, TimestampSigner
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.requests import cookie_parser
 
 from channels.webchat.verify import Visitor, new_visitor, read_visitor
+from gateway.session_cookie import SESSION_COOKIE, CookieSession, read_cookie
 from store.actor import Actor
-from store.db import Database
+from store.db import Database, utcnow
 from store.staff import service as staff
+from store.staff import sessions
 from store.staff.models import User
 
-# As gateway/app.py configures Starlette's SessionMiddleware, which signs the cookie.
-SESSION_COOKIE = "autocrm_session"
-SESSION_MAX_AGE = 14 * 24 * 3600
-USER_KEY = "user_id"
-CSRF_KEY = "csrf"
+__all__ = ["SESSION_COOKIE", "Principal", "Staff", "cookie_session", "resolve"]
+
+# The cookie lives as long as a session may (the server ends it sooner when idle or revoked).
+SESSION_MAX_AGE = int(sessions.ABSOLUTE.total_seconds())
+SID_KEY = "sid"  # the server-side session's token, once signed in
+CSRF_KEY = "csrf"  # before sign-in only: the sign-in form's token
 
 
 @dataclass(frozen=True)
@@ -67,6 +66,7 @@ class Principal:
     scopes: frozenset[str]
     staff: Staff | None = None  # set for a signed-in user, None for an API key
     via_cookie: bool = False
+    session_id: str | None = None  # the server-side session (cookie callers only)
 
     @property
     def user_id(self) -> int | None:
@@ -76,46 +76,76 @@ class Principal:
         return "admin" in self.scopes or scope in self.scopes
 
 
-# --- the signed session cookie ------------------------------------------------------------------
+@dataclass(frozen=True)
+class LiveSession:
+    """The server-side session a cookie resolved to, for the rest of the request."""
+
+    id: str
+    user_id: int
+    csrf: str
 
 
-def cookie_session(secret: str, cookie_header: str) -> dict:
-    """The session in a raw Cookie header, decoded as SessionMiddleware does ({} when absent,
-    expired or not signed by us): for sockets, which the middleware does not see."""
-    value = cookie_parser(cookie_header or "").get(SESSION_COOKIE)
-    if not value:
-        return {}
-    try:
-        data = TimestampSigner(str(secret)).unsign(value.encode(), max_age=SESSION_MAX_AGE)
-        session = json.loads(b64decode(data))
-    except (BadSignature, ValueError):
-        return {}
-    return session if isinstance(session, dict) else {}
+# --- the session cookie -----------------------------------------------------------------------
 
 
-def signed_in_id(session: Mapping) -> int | None:
-    """The user id a session claims (not yet checked against the database)."""
-    return session.get(USER_KEY)
+def cookie_session(secret: str, cookie_header: str) -> CookieSession:
+    """The session cookie's content in a raw Cookie header ({} when absent, expired or not
+    signed by us): for sockets, which the middleware does not see."""
+    return read_cookie(secret, cookie_header, SESSION_MAX_AGE)
+
+
+def claims_session(session: Mapping) -> bool:
+    """The cookie names a server-side session (not yet checked: see from_session)."""
+    return isinstance(session.get(SID_KEY), str)
 
 
 async def sign_in(
-    db_session: AsyncSession, session: MutableMapping, *, email: str, password: str
+    db_session: AsyncSession,
+    session: MutableMapping,
+    *,
+    email: str,
+    password: str,
+    user_agent: str = "",
+    ip: str = "",
 ) -> User | None:
-    """Check the password; on success the cookie session starts afresh (no fixation) with the
-    user and a new CSRF token. None, and the session untouched, when the pair is wrong."""
+    """Check the password; on success a new server-side session starts and the cookie holds
+    only its token (a fresh one: no fixation). None, and the cookie untouched, when wrong."""
     user = await staff.authenticate(db_session, email=email, password=password)
-    if user is not None:
-        session.clear()
-        session.update({USER_KEY: user.id, CSRF_KEY: secrets.token_urlsafe(24)})
+    if user is None:
+        return None
+    row, token = await sessions.start(db_session, user_id=user.id, user_agent=user_agent, ip=ip)
+    session.clear()
+    session[SID_KEY] = token
+    if isinstance(session, CookieSession):
+        session.live = LiveSession(row.id, user.id, row.csrf)
     return user
 
 
 def sign_out(session: MutableMapping) -> None:
+    """Forget the cookie's content (the server-side session is revoked by end_session)."""
     session.clear()
+    if isinstance(session, CookieSession):
+        session.live = None
+
+
+async def end_session(db_session: AsyncSession, session: MutableMapping) -> None:
+    """Sign out for good: the server-side session is revoked, so a copy of the cookie (an
+    old tab, a stolen one) reads nothing any more."""
+    token = session.get(SID_KEY)
+    if isinstance(token, str):
+        await sessions.revoke(db_session, session_id=sessions.digest(token))
+    sign_out(session)
 
 
 def csrf_token(session: MutableMapping) -> str:
-    """The session's CSRF token, made on first use (the login form needs one before sign-in)."""
+    """The CSRF token forms and scripts send back: the server-side session's once signed in;
+    before, the sign-in form's own (made on first use, kept in the cookie). "" for a cookie
+    whose session was not resolved in this request (nothing can be posted with it)."""
+    live = getattr(session, "live", None)
+    if live is not None:
+        return live.csrf
+    if claims_session(session):
+        return ""
     if CSRF_KEY not in session:
         session[CSRF_KEY] = secrets.token_urlsafe(24)
     return session[CSRF_KEY]
@@ -124,25 +154,37 @@ def csrf_token(session: MutableMapping) -> str:
 def csrf_matches(session: Mapping, sent: str | None) -> bool:
     # A session without a token matches nothing: a cross-site post carries no cookie, and an
     # empty token must not equal an empty field (that let another site sign a visitor in).
-    expected = session.get(CSRF_KEY) or ""
-    return bool(expected) and hmac.compare_digest(str(sent or ""), expected)
+    live = getattr(session, "live", None)
+    if live is not None:
+        expected = live.csrf
+    else:
+        expected = "" if claims_session(session) else session.get(CSRF_KEY) or ""
+    return bool(expected) and hmac.compare_digest(str(sent or ""), str(expected))
 
 
 # --- resolvers --------------------------------------------------------------------------------
 
 
 async def from_session(db: Database, session: Mapping) -> Principal | None:
-    """The signed-in user of a cookie session; None when signed out, gone or deactivated."""
-    user_id = signed_in_id(session)
-    if user_id is None:
+    """The signed-in user of a cookie session; None when signed out, when the server-side
+    session was revoked or expired, or when the user is gone or deactivated."""
+    if not claims_session(session):
         return None
     async with db.read() as read:  # a snapshot: never waits for the writer
-        user = await staff.get_active_user(read, user_id=user_id)
-        if user is None:
+        row = await sessions.get_live(read, token=session[SID_KEY])
+        user = await staff.get_active_user(read, user_id=row.user_id) if row else None
+        if row is None or user is None:
             return None
         member = Staff.of(user)
         scopes = frozenset(staff.scopes_for(user))
-    return Principal(member.actor, scopes, member, via_cookie=True)
+        live = LiveSession(row.id, user.id, row.csrf)
+        stale = row.last_seen_at < utcnow() - sessions.TOUCH_EVERY
+    if stale:  # the idle clock restarts (written at most once a minute per session)
+        async with db.uow() as write:
+            await sessions.touch(write, session_id=live.id)
+    if isinstance(session, CookieSession):
+        session.live = live
+    return Principal(member.actor, scopes, member, via_cookie=True, session_id=live.id)
 
 
 # Verified keys, briefly: an API client's every request should not cost a database round
@@ -190,16 +232,17 @@ async def from_socket(db: Database, secret: str, environ: dict, auth) -> Princip
 
 
 def visitor(secret: str, token: str | None) -> Visitor | None:
-    """The widget visitor a token names, or None when missing or not signed by us."""
+    """The widget visitor a token names, or None when missing, expired or not signed by us."""
     return read_visitor(secret, token)
 
 
 def widget_visitor(
     secret: str, token: str | None, *, account_id: int, user_id: str | None
-) -> Visitor:
-    """The returning visitor when their token is this widget's and this (verified) host-site
-    user's; anyone else (a new, another or a differently signed-in customer) starts afresh."""
+) -> tuple[Visitor, bool]:
+    """(visitor, is_new): the returning visitor when their token is live and this widget's and
+    this (verified) host-site user's; anyone else (a new, another or a differently signed-in
+    customer, or a token past its lifetime) starts a fresh conversation."""
     known = read_visitor(secret, token)
     if known is None or known.account_id != account_id or known.user_id != user_id:
-        return new_visitor(account_id, user_id)
-    return known
+        return new_visitor(account_id, user_id), True
+    return known, False

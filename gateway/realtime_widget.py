@@ -21,6 +21,8 @@ from channels.webchat.parse import parse
 from channels.webchat.verify import Visitor, sign_visitor, verify_user
 from gateway import principal as principals
 from gateway import realtime_events as events
+from gateway import throttle
+from gateway.socket_payloads import WidgetContact, WidgetTyping, checked, error
 from gateway.widget_routes import uploaded_attachments
 from store.config import accounts
 from store.contacts import service as contacts
@@ -62,10 +64,6 @@ def sender_of(visitor: Visitor) -> Identity:
     return Identity("user", visitor.user_id) if visitor.user_id else Identity("widget", visitor.id)
 
 
-def _error(code: str, message: str) -> dict:
-    return {"ok": False, "error": {"code": code, "message": message}}
-
-
 class WidgetNamespace(socketio.AsyncNamespace):
     def __init__(self, app, realtime) -> None:
         super().__init__("/widget")
@@ -102,14 +100,25 @@ class WidgetNamespace(socketio.AsyncNamespace):
             user_id = verify_user(secret, auth.get("user_id"), auth.get("user_hash"))
         except VerifyError as exc:
             raise Refused(f"Your identity could not be verified ({exc}).") from None
-        visitor = principals.widget_visitor(
+        visitor, is_new = principals.widget_visitor(
             self.secret, auth.get("visitor_token"), account_id=account_id, user_id=user_id
         )
+        if is_new:
+            await self._count_new_chat(environ)
         self.connections[sid] = Connection(visitor, config, tokens=config.rate_burst)
         await self.enter_room(sid, visitor.conversation_id)
         last_seq = auth.get("last_seq")
         last_seq = last_seq if isinstance(last_seq, int) and last_seq > 0 else 0
         asyncio.get_running_loop().create_task(self._send_session(sid, last_seq))
+
+    async def _count_new_chat(self, environ) -> None:
+        address = throttle.client_address(environ.get("asgi.scope") or {})
+        try:
+            await throttle.new_chat(self.app.state.db, address=address)
+        except throttle.Throttled as exc:
+            minutes = -(-exc.retry_after // 60)
+            message = f"Too many new chats from your network; try again in {minutes} min."
+            raise Refused(message) from None
 
     async def _send_session(self, sid: str, last_seq: int) -> None:
         conn = self.connections.get(sid)
@@ -130,32 +139,32 @@ class WidgetNamespace(socketio.AsyncNamespace):
     def on_disconnect(self, sid, reason=None):
         self.connections.pop(sid, None)
 
-    async def on_message(self, sid, data):
+    async def on_message(self, sid, data=None, *_ignored):
         conn = self.connections.get(sid)
         checked = self._check(conn, data)
         if isinstance(checked, MessageIn):
             try:
                 return await self._commit(conn, checked)
             except ValueError as exc:
-                checked = _error("invalid_attachment", str(exc))
+                checked = error("invalid_attachment", str(exc))
         await self.emit("error", checked["error"], to=sid)
         return checked
 
     def _check(self, conn: Connection | None, data) -> MessageIn | dict:
         """The message, or the refusal to answer with."""
         if conn is None:
-            return _error("not_connected", "Reconnect and try again.")
+            return error("not_connected", "Reconnect and try again.")
         try:
             message = MessageIn.model_validate(data)
         except ValidationError:
-            return _error("invalid", "A message needs a client_id and some text.")
+            return error("invalid", "A message needs a client_id and some text.")
         if len(message.text) > conn.config.max_text:
             limit = conn.config.max_text
-            return _error("too_long", f"Messages can be at most {limit} characters long.")
+            return error("too_long", f"Messages can be at most {limit} characters long.")
         if not message.text.strip() and not message.attachment_ids:
-            return _error("empty", "Write something or attach a file.")
+            return error("empty", "Write something or attach a file.")
         if not conn.take():
-            return _error("rate_limited", "You are sending messages too fast; wait a moment.")
+            return error("rate_limited", "You are sending messages too fast; wait a moment.")
         return message
 
     async def _commit(self, conn: Connection, message: MessageIn) -> dict:
@@ -167,26 +176,27 @@ class WidgetNamespace(socketio.AsyncNamespace):
         body = events.message_json(done.message, author_name=None, attachment_url=url)
         return {"ok": True, "message": body, "seq": done.event_id}
 
-    async def on_typing(self, sid, data):
+    @checked(WidgetTyping)
+    async def on_typing(self, sid, data: WidgetTyping):
         conn = self.connections.get(sid)
-        if conn is None or conn.ticket_id is None or not isinstance(data, dict):
-            return
+        if conn is None or conn.ticket_id is None:
+            return {"ok": True}  # nobody to tell yet: the conversation has no ticket
         typing = {
             "type": "typing",
             "ticket_id": conn.ticket_id,
             "author_kind": "customer",
-            "typing": bool(data.get("typing")),
+            "typing": data.typing,
         }
         await self.realtime.to_console(conn.ticket_id, "event", typing)
+        return {"ok": True}
 
-    async def on_contact(self, sid, data):
+    @checked(WidgetContact)
+    async def on_contact(self, sid, data: WidgetContact):
         conn = self.connections.get(sid)
-        email = str((data or {}).get("email") or "").strip()
-        if conn is None or "@" not in email or len(email) > 300:
-            return _error("invalid", "That email address looks wrong.")
-        name = str(data["name"]) if data.get("name") else None
+        if conn is None:
+            return error("not_connected", "Reconnect and try again.")
         async with self.app.state.db.uow() as session:
             await contacts.note_email(
-                session, identity=sender_of(conn.visitor), email=email, name=name
+                session, identity=sender_of(conn.visitor), email=data.email.strip(), name=data.name
             )
         return {"ok": True}

@@ -1,4 +1,11 @@
-"""Who a widget visitor is: signed visitor tokens, and the host site's signed user identity."""
+"""Who a widget visitor is: signed, expiring visitor tokens, and the host site's signed user
+identity.
+
+A visitor token names one conversation. It carries its issue time and counts for
+VISITOR_TOKEN_LIFETIME; the widget gets a fresh one at every connect (gateway/realtime_widget.py),
+so a visitor who comes back within the lifetime keeps their conversation, and a token copied
+from a browser stops opening it once that time has passed since the visitor was last there.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +14,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from channels.base import VerifyError
 
@@ -25,8 +32,12 @@ class Visitor:
         return f"wc-{self.id}"
 
 
-def _serializer(secret: str) -> URLSafeSerializer:
-    return URLSafeSerializer(secret, salt="autocrm.webchat.visitor")
+VISITOR_TOKEN_LIFETIME = 30 * 24 * 3600  # seconds since the token was issued (last connect)
+
+
+def _serializer(secret: str) -> URLSafeTimedSerializer:
+    # A new salt: tokens of the untimed format, which never expired, are no longer read.
+    return URLSafeTimedSerializer(secret, salt="autocrm.webchat.visitor.timed")
 
 
 def new_visitor(account_id: int, user_id: str | None) -> Visitor:
@@ -37,13 +48,16 @@ def sign_visitor(secret: str, visitor: Visitor) -> str:
     return _serializer(secret).dumps([visitor.id, visitor.account_id, visitor.user_id])
 
 
-def read_visitor(secret: str, token: str | None) -> Visitor | None:
-    """The visitor a token names, or None when it is missing or was not signed by us."""
-    if not token:
+def read_visitor(
+    secret: str, token: str | None, max_age: int = VISITOR_TOKEN_LIFETIME
+) -> Visitor | None:
+    """The visitor a token names, or None when it is missing, older than `max_age` seconds
+    or was not signed by us."""
+    if not token or not isinstance(token, str) or len(token) > 1000:
         return None
     try:
-        visitor_id, account_id, user_id = _serializer(secret).loads(token)
-    except (BadSignature, ValueError, TypeError):
+        visitor_id, account_id, user_id = _serializer(secret).loads(token, max_age=max_age)
+    except (BadSignature, ValueError, TypeError):  # SignatureExpired is a BadSignature
         return None
     return Visitor(str(visitor_id), int(account_id), user_id)
 

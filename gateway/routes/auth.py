@@ -1,4 +1,5 @@
-"""Password sign-in for agents and admins: a signed session cookie plus a CSRF token."""
+"""Password sign-in for agents and admins: a server-side session, its token in the cookie, and
+a CSRF token every cookie-authenticated write (sign-out included) must send back."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pydantic import BaseModel
 
 from gateway import principal as principals
 from gateway.deps import Caller, Session
+from gateway.sign_in import SignInRefused, sign_in
 from store.staff import service as staff
 from store.staff.schemas import Login, UserRead
 
@@ -19,19 +21,22 @@ class SessionRead(BaseModel):
 
 
 @router.post("/login", response_model=SessionRead)
-async def login(data: Login, request: Request, session: Session):
-    user = await principals.sign_in(
-        session, request.session, email=data.email, password=data.password
-    )
-    if user is None:
-        raise HTTPException(401, "wrong email or password")
+async def login(data: Login, request: Request):
+    try:
+        user = await sign_in(request, email=data.email, password=data.password)
+    except SignInRefused as refused:
+        raise refused.http() from None
     csrf = principals.csrf_token(request.session)
     return SessionRead(user=UserRead.model_validate(user), csrf_token=csrf)
 
 
 @router.post("/logout", status_code=204)
-async def logout(request: Request):
-    principals.sign_out(request.session)
+async def logout(request: Request, session: Session, who: Caller):
+    """Ends this session on the server (a copied cookie reads nothing after it). Needs the
+    X-CSRF-Token header like any write, so another site cannot sign the agent out."""
+    if who.session_id is None:
+        raise HTTPException(400, "an API key has no session to sign out of")
+    await principals.end_session(session, request.session)
 
 
 @router.get("/me", response_model=SessionRead)

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 
 from gateway.deps import Admin, Session, TicketsRead, get_database
 from gateway.principal import forget_api_keys
+from store.staff import audit, sessions
 from store.staff import service as staff
 from store.staff.schemas import (
     ApiKeyCreate,
@@ -18,6 +19,7 @@ from store.staff.schemas import (
     UserRead,
     UserUpdate,
 )
+from store.staff.session_models import SessionsRevoked, StaffSessionRead
 
 router = APIRouter(prefix="/api/v1", tags=["staff"])
 
@@ -80,3 +82,20 @@ async def revoke_api_key(key_id: int, request: Request, who: Admin):
         row = await staff.revoke_api_key(session, key_id=key_id)
     forget_api_keys()  # after the commit, so a request in between cannot cache the key again
     return row
+
+
+@router.get("/users/{user_id}/sessions", response_model=list[StaffSessionRead])
+async def list_user_sessions(user_id: int, session: Session, who: Admin):
+    """Where the user is signed in now (browser and address, for the admin to judge)."""
+    await staff.get_user(session, user_id=user_id)
+    return await sessions.list_live(session, user_id=user_id)
+
+
+@router.delete("/users/{user_id}/sessions", response_model=SessionsRevoked)
+async def revoke_user_sessions(user_id: int, session: Session, who: Admin):
+    """Sign the user out everywhere at once (a lost laptop, a shared account)."""
+    await staff.get_user(session, user_id=user_id)
+    count = await sessions.revoke_for_user(session, user_id=user_id)
+    payload = {"user_id": user_id, "sessions": count}
+    audit.record(session, "auth.sessions_revoked", actor=who.actor, payload=payload)
+    return SessionsRevoked(revoked=count)

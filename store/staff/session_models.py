@@ -1,9 +1,10 @@
-"""Tables for signing in: server-side staff sessions and the throttle's record of attempts."""
+"""Signing in: server-side staff sessions, the throttle's record of attempts, their reads."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -40,3 +41,18 @@ class ThrottleHit(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     bucket: Mapped[str] = mapped_column(String(100), index=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class StaffSessionRead(BaseModel):
+    """A signed-in browser, as an admin sees it (never the token or the CSRF token)."""
+
+    model_config = ConfigDict(from_attributes=True)
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    user_agent: str
+    ip: str
+
+
+class SessionsRevoked(BaseModel):
+    revoked: int  # how many sessions were live

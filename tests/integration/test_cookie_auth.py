@@ -80,7 +80,10 @@ async def test_admin_cookie_reaches_admin_routes(app, client):
 
 
 async def test_logout_ends_the_session(client, agent):
-    out = await client.post("/api/v1/auth/logout")
+    bare = await client.post("/api/v1/auth/logout")  # another site could send this one
+    assert bare.status_code == 403 and "X-CSRF-Token" in bare.json()["detail"]
+    assert (await client.get("/api/v1/tickets")).status_code == 200  # still signed in
+    out = await client.post("/api/v1/auth/logout", headers={"X-CSRF-Token": agent})
     assert out.status_code == 204
     after = await client.get("/api/v1/tickets")
     assert after.status_code == 401

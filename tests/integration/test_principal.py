@@ -80,7 +80,7 @@ async def test_console_socket_takes_the_apis_credentials(tmp_path):
 
 
 async def test_socket_cookie_decodes_as_the_middleware_signed_it(app, client):
-    user_id = await add_user(app, "ana@example.com")
+    await add_user(app, "ana@example.com")
     signed = await client.post(
         "/api/v1/auth/login", json={"email": "ana@example.com", "password": PASSWORD}
     )
@@ -88,12 +88,17 @@ async def test_socket_cookie_decodes_as_the_middleware_signed_it(app, client):
     cookie = client.cookies[principals.SESSION_COOKIE]
     secret = app.state.settings.secret
     header = f"other=1; {principals.SESSION_COOKIE}={cookie}"
-    assert principals.cookie_session(secret, header) == {"user_id": user_id, "csrf": csrf}
+    session = principals.cookie_session(secret, header)
+    # Only the server-side session's token: no user id, no CSRF token in the cookie.
+    assert list(session) == [principals.SID_KEY] and csrf not in cookie
     assert principals.cookie_session("another secret", header) == {}
     assert principals.cookie_session(secret, "") == {}
-    who = await principals.resolve(app.state.db, session={"user_id": user_id})
+    who = await principals.resolve(app.state.db, session=session)
     assert who.actor.kind == "user" and who.staff.email == "ana@example.com" and who.via_cookie
     assert who.allows("tickets:read") and not who.allows("admin")
+    assert principals.csrf_token(session) == csrf  # resolved: the server-side session's token
+    # A session claiming a user id is no credential any more.
+    assert await principals.resolve(app.state.db, session={"user_id": who.user_id}) is None
 
 
 async def test_console_login_refuses_a_post_from_another_site(app, client):

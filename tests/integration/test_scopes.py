@@ -45,6 +45,8 @@ REQUIRED: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/users"): TR,
     ("POST", "/api/v1/users"): ADMIN,
     ("PATCH", "/api/v1/users/{user_id}"): ADMIN,
+    ("GET", "/api/v1/users/{user_id}/sessions"): ADMIN,
+    ("DELETE", "/api/v1/users/{user_id}/sessions"): ADMIN,
     ("GET", "/api/v1/teams"): TR,
     ("POST", "/api/v1/teams"): ADMIN,
     ("PATCH", "/api/v1/teams/{team_id}"): ADMIN,
