@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from store.db import utcnow
 from store.errors import Conflict, Invalid
 from store.rows import assign, get_or_raise
+from store.staff import sessions
 from store.staff.models import ApiKey, Team, User
 
 SCOPES = (
@@ -71,12 +72,15 @@ async def create_user(
 
 async def update_user(session: AsyncSession, *, user_id: int, changes: dict[str, Any]) -> User:
     user = await get_user(session, user_id=user_id)
+    signed_out = changes.get("is_active") is False or "password" in changes
     if "password" in changes:
         password = changes.pop("password")
         if len(password) < 8:
             raise Invalid("password must have at least 8 characters")
         user.password_hash = _hasher.hash(password)
     assign(user, changes)
+    if signed_out:  # deactivated or a new password: every browser signed in as them is out
+        await sessions.revoke_for_user(session, user_id=user_id)
     await session.flush()
     return user
 
