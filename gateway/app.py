@@ -15,6 +15,7 @@ from gateway.outbox.dispatcher import Dispatcher
 from gateway.principal import SESSION_MAX_AGE
 from gateway.routes import (
     agent,
+    assignment,
     auth,
     channels,
     config,
@@ -34,7 +35,7 @@ from store.tickets.ingest_writer import IngestWriter
 
 log = logging.getLogger(__name__)
 
-API = [auth, tickets, agent, inbound, contacts, staff, config, webhooks, channels, kb]
+API = [auth, tickets, agent, inbound, contacts, staff, config, webhooks, channels, kb, assignment]
 
 
 def rq_queue(settings: Settings):

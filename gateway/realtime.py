@@ -15,11 +15,13 @@ import socketio
 
 from gateway import principal as principals
 from gateway import realtime_events as events
+from gateway.presence import Presence
 from gateway.realtime_live import LivePush
 from gateway.realtime_resilient import ResilientRedisManager
 from gateway.realtime_widget import WidgetNamespace
 from gateway.socket_payloads import ConsolePresence, ConsoleTyping, TicketRef, checked, error
 from gateway.widget_routes import file_url
+from store.actor import Actor
 
 log = logging.getLogger(__name__)
 Refused = socketio.exceptions.ConnectionRefusedError
@@ -32,6 +34,7 @@ class Viewer:
     user_id: int | None
     name: str
     tickets: set[int] = field(default_factory=set)
+    active: bool = False  # used since the last heartbeat (joined a ticket, typed)
     scopes: frozenset[str] = frozenset()  # what each event may do (socket_payloads.checked)
 
 
@@ -44,6 +47,11 @@ class ConsoleNamespace(socketio.AsyncNamespace):
     Presence: `join`/`leave` a ticket and `presence` {ticket_id, state} (viewing | replying)
     are relayed to the others in the ticket's room as `presence` {ticket_id, user_id, name,
     state, hello}; `hello` marks a newcomer, whom the others answer with their own state.
+
+    Agent presence (gateway/presence.py): connecting makes a signed-in agent online and sends
+    them `presence_self` {user_id, presence, heartbeat_every, idle_away_seconds};
+    `heartbeat` {active} keeps them present; `presence_set` {state: online|away|offline}.
+    Every change reaches every console as the `user.presence_changed` event.
     """
 
     def __init__(self, app, realtime) -> None:
@@ -70,12 +78,36 @@ class ConsoleNamespace(socketio.AsyncNamespace):
         self.viewers[sid] = viewer
         await self.enter_room(sid, "console")
         self.realtime.console_sids.add(sid)
+        if viewer.user_id is not None:
+            actor = Actor("user", viewer.user_id, viewer.name)
+            await self.emit("presence_self", await self.agents.connected(sid, actor), to=sid)
+
+    @property
+    def agents(self) -> Presence:
+        return self.realtime.presence
 
     async def on_disconnect(self, sid, reason=None):
         self.realtime.console_sids.discard(sid)
         viewer = self.viewers.pop(sid, None)
         for ticket_id in viewer.tickets if viewer else ():
             await self._announce(sid, viewer, ticket_id, "left")
+        if viewer is not None and viewer.user_id is not None:
+            await self.agents.disconnected(sid, viewer.user_id)
+
+    async def on_heartbeat(self, sid, data=None):
+        """The console is open ({active: true}: someone used it since the last beat)."""
+        viewer = self.viewers.get(sid)
+        if viewer is not None and viewer.user_id is not None:
+            active, viewer.active = viewer.active, False
+            return await self.agents.heartbeat(viewer.user_id, data, active=active)
+        return self.agents.nobody
+
+    async def on_presence_set(self, sid, data=None):
+        """The agent's own toggle: {state: online | away | offline}."""
+        viewer = self.viewers.get(sid)
+        if viewer is not None and viewer.user_id is not None:
+            return await self.agents.set(Actor("user", viewer.user_id, viewer.name), data)
+        return self.agents.nobody
 
     async def _announce(self, sid, viewer: Viewer, ticket_id: int, state: str, hello=False):
         if viewer.user_id is None:
@@ -91,6 +123,7 @@ class ConsoleNamespace(socketio.AsyncNamespace):
         viewer = self.viewers.get(sid)
         if viewer is not None:
             viewer.tickets.add(ticket_id)
+            viewer.active = True
             await self._announce(sid, viewer, ticket_id, "viewing", hello=True)
         return {"ok": True}
 
@@ -116,6 +149,8 @@ class ConsoleNamespace(socketio.AsyncNamespace):
     @checked(ConsoleTyping, scope="tickets:write")  # it shows in the customer's widget
     async def on_typing(self, sid, data: ConsoleTyping):
         """An agent typing: shown in the customer's widget when the ticket is a web chat."""
+        if (viewer := self.viewers.get(sid)) is not None:
+            viewer.active = True
         async with self.app.state.db.read() as session:
             conversation = await events.conversation_of(session, data.ticket_id)
         if conversation is not None:
@@ -141,6 +176,7 @@ class Realtime:
         self.console_sids: set[str] = set()
         self.claims = events.Claims()  # event ids already pushed (see realtime_events)
         self.live = LivePush(self)  # inbound messages, right after their commit
+        self.presence = Presence(app)  # agents online / away / offline
         self.sio.register_namespace(WidgetNamespace(app, self))
         self.sio.register_namespace(ConsoleNamespace(app, self))
 
@@ -191,9 +227,11 @@ def _sockets_first(http_app, *, sio):
 async def startup(app) -> None:
     app.state.dispatcher.listeners.append(app.state.realtime.on_event)
     app.state.ingest.listeners.append(app.state.realtime.live.committed)
+    app.state.realtime.presence.start()
 
 
 async def shutdown(app) -> None:
     realtime = app.state.realtime
     for sid in list(realtime.console_sids):
         await realtime.sio.disconnect(sid, namespace="/console")
+    await realtime.presence.stop()

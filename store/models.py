@@ -9,6 +9,7 @@ from store.agent.models import (
     GraphWrite,
     RoutingRule,
 )
+from store.assignment.models import AssignmentSettings, QueuedTicket
 from store.config.models import ChannelAccount, FieldDefinition, Macro, WorkflowStatus
 from store.console.models import SavedView
 from store.contacts.models import Contact, ContactIdentity
@@ -28,6 +29,8 @@ __all__ = [
     "GraphWrite",
     "RoutingRule",
     "ApiKey",
+    "AssignmentSettings",
+    "QueuedTicket",
     "Article",
     "Chunk",
     "ResolutionExample",

@@ -10,10 +10,9 @@ from agent_graph.replies import handoff_text
 from agent_graph.rules import facts_of
 from agent_graph.state import TurnContext, TurnState
 from store.actor import BOT
-from store.agent import routing
+from store.assignment import service as assignment
 from store.tickets import ownership
 from store.tickets import service as tickets
-from store.tickets.schemas import TicketUpdate
 
 # On a call the caller hears the handoff from the call itself (channels.twilio.calls).
 NO_HANDOFF_MESSAGE = {"twilio_voice"}
@@ -70,16 +69,14 @@ async def escalate(state: TurnState, runtime: Runtime[TurnContext]) -> dict:
         await trace.apply_triage(session, ticket, state)
         # the stored ticket's tags and priority: triage's plus what agents or rules set
         facts = facts_of(state, tags=list(ticket.tags), priority=ticket.priority)
-        assignment = await routing.pick(session, facts=facts, now=ctx.now)
-        changes = {
-            k: v
-            for k, v in (("team_id", assignment.team_id), ("assignee_id", assignment.user_id))
-            if v is not None
-        }
-        if changes:
-            await tickets.update(
-                session, ticket_id=ticket_id, changes=TicketUpdate(**changes), actor=BOT
-            )
+        outcome = await assignment.assign(
+            session,
+            ticket_id=ticket_id,
+            reason=f"bot escalated: {reason}",
+            actor=BOT,
+            facts=facts,
+            now=ctx.now,
+        )
         draft = suggested_reply(state)
         note = summary(state, reason) + (f"\n\nSuggested reply:\n{draft}" if draft else "")
         await tickets.add_note(session, ticket_id=ticket_id, body=note, actor=BOT)
@@ -95,11 +92,7 @@ async def escalate(state: TurnState, runtime: Runtime[TurnContext]) -> dict:
             ctx,
             summary=summary(state, reason),
             suggested_reply=draft,
-            assignment={
-                "team_id": assignment.team_id,
-                "user_id": assignment.user_id,
-                "why": assignment.why,
-            },
+            assignment={"team_id": outcome.team_id, "user_id": outcome.user_id, "why": outcome.why},
             review=state.get("review"),
         )
     return {"outcome": "escalated"}

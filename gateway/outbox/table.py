@@ -16,6 +16,7 @@ from channels.slack import jobs as slack
 from channels.twilio import jobs as twilio
 from gateway.outbox import send
 from store.agent.service import bot_enabled
+from store.assignment import jobs as assignment
 from store.jobs import GaveUpFn, JobContext, JobFn
 
 Wanted = Callable[[Any], Awaitable[bool]]  # (the fan-out's session) -> start it now?
@@ -47,6 +48,14 @@ JOBS: dict[str, Job] = {
     "slack_enrich_message": Job(
         slack.enrich_message, on=("message.received",), channels=frozenset({slack.NAME})
     ),
+    # Assignment: whatever makes a ticket need a human routes it; whatever frees an agent
+    # fills them from the queues (store/assignment/jobs.py). The bot escalates in its turn.
+    "assign_unanswered": Job(
+        assignment.assign_unanswered, on=("message.received",), when=assignment.bot_off
+    ),
+    "assign_created": Job(assignment.assign_created, on=("ticket.created",)),
+    "assign_on_ticket_change": Job(assignment.on_ticket_updated, on=("ticket.updated",)),
+    "assign_on_presence": Job(assignment.on_presence_changed, on=("user.presence_changed",)),
 }
 _BY_EVENT: dict[str, list[str]] = {}
 for _name, _job in JOBS.items():

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 
 from gateway.deps import Admin, Session, TicketsRead, get_database
+from gateway.presence import Now
 from gateway.principal import forget_api_keys
+from store.assignment import presence
 from store.staff import audit, sessions
 from store.staff import service as staff
 from store.staff.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
     ApiKeyRead,
+    PresenceUpdate,
     TeamCreate,
     TeamRead,
     TeamUpdate,
@@ -25,8 +28,9 @@ router = APIRouter(prefix="/api/v1", tags=["staff"])
 
 
 @router.get("/users", response_model=list[UserRead])
-async def list_users(session: Session, who: TicketsRead):
-    return await staff.list_users(session)
+async def list_users(session: Session, who: TicketsRead, now: Now):
+    """Everyone, with their presence as it counts now and their open load."""
+    return await presence.read_users(session, await staff.list_users(session), now=now)
 
 
 @router.post("/users", status_code=201, response_model=UserRead)
@@ -35,10 +39,30 @@ async def create_user(data: UserCreate, session: Session, who: Admin):
 
 
 @router.patch("/users/{user_id}", response_model=UserRead)
-async def update_user(user_id: int, data: UserUpdate, session: Session, who: Admin):
-    return await staff.update_user(
-        session, user_id=user_id, changes=data.model_dump(exclude_unset=True, exclude_none=True)
+async def update_user(user_id: int, data: UserUpdate, session: Session, who: Admin, now: Now):
+    changes = data.model_dump(exclude_unset=True, exclude_none=True)
+    state, online = changes.pop("presence", None), changes.pop("online", None)
+    if state is None and online is not None:
+        state = "online" if online else "offline"  # the old boolean
+    if changes.get("is_active") is False:
+        state = "offline"  # a deactivated agent takes no tickets
+    user = await staff.update_user(session, user_id=user_id, changes=changes)
+    if state is not None:
+        user = await presence.set_presence(
+            session, user_id=user_id, state=state, actor=who.actor, now=now
+        )
+    return (await presence.read_users(session, [user], now=now))[0]
+
+
+@router.patch("/me", response_model=UserRead)
+async def update_me(data: PresenceUpdate, session: Session, who: TicketsRead, now: Now):
+    """The signed-in agent sets their own presence (what the console's toggle does)."""
+    if who.user_id is None:
+        raise HTTPException(400, "an API key has no presence; use PATCH /api/v1/users/{id}")
+    user = await presence.set_presence(
+        session, user_id=who.user_id, state=data.presence, actor=who.actor, now=now
     )
+    return (await presence.read_users(session, [user], now=now))[0]
 
 
 @router.get("/teams", response_model=list[TeamRead])

@@ -16,7 +16,13 @@ from store.tickets.models import Message, Note, Ticket
 MAX_MESSAGES = 300
 # Events shown as audit lines; the rest (message.received, note.created, ...) duplicate an item
 # already in the timeline or only move a delivery state that the message itself shows.
-AUDIT_TYPES = ("ticket.updated", "message.edited", "message.deleted")
+AUDIT_TYPES = (
+    "ticket.updated",
+    "ticket.assigned",  # with the assignment's reason (store/assignment)
+    "ticket.queued",
+    "message.edited",
+    "message.deleted",
+)
 AUDIT_PREFIXES = ("agent.",)
 
 

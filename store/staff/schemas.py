@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from store.schemas import Strict
+from store.staff.kinds import Kind
 
 Role = Literal["agent", "admin"]
+Presence = Literal["online", "away", "offline"]
+# Open tickets per channel kind; a kind left out takes the team's, then the settings' number.
+Capacities = dict[Kind, Annotated[int, Field(ge=0, le=1000)]]
 
 
 class Login(Strict):
@@ -25,6 +29,7 @@ class UserCreate(Strict):
     skills: list[str] = Field(default_factory=list)
     languages: list[str] = Field(default_factory=list)
     capacity: int = Field(default=20, ge=0, le=1000)
+    capacities: Capacities = Field(default_factory=dict)
 
 
 class UserUpdate(Strict):
@@ -34,8 +39,16 @@ class UserUpdate(Strict):
     skills: list[str] | None = None
     languages: list[str] | None = None
     capacity: int | None = Field(default=None, ge=0, le=1000)
-    online: bool | None = None
+    capacities: Capacities | None = None
+    presence: Presence | None = None
+    online: bool | None = None  # the old switch: true = presence online, false = offline
     is_active: bool | None = None
+
+
+class PresenceUpdate(Strict):
+    """PATCH /api/v1/me: what an agent may change about themselves."""
+
+    presence: Presence
 
 
 class UserRead(BaseModel):
@@ -47,20 +60,27 @@ class UserRead(BaseModel):
     skills: list[str]
     languages: list[str]
     capacity: int
-    online: bool
+    capacities: dict[str, int]
+    presence: Presence  # as it counts now (a stale heartbeat reads offline)
+    presence_changed_at: datetime | None
+    online: bool  # presence == online, for clients of the old boolean
     is_active: bool
+    load: int = 0  # open tickets assigned (GET /api/v1/users)
+    load_by_kind: dict[str, int] = Field(default_factory=dict)
 
 
 class TeamCreate(Strict):
     name: str = Field(min_length=1, max_length=200)
     description: str = ""
     member_ids: list[int] = Field(default_factory=list)
+    capacities: Capacities = Field(default_factory=dict)
 
 
 class TeamUpdate(Strict):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = None
     member_ids: list[int] | None = None
+    capacities: Capacities | None = None
 
 
 class TeamRead(BaseModel):
@@ -68,6 +88,7 @@ class TeamRead(BaseModel):
     id: int
     name: str
     description: str
+    capacities: dict[str, int]
     members: list[UserRead]
 
 

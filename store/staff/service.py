@@ -12,10 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from store.actor import SYSTEM
 from store.db import utcnow
 from store.errors import Conflict, Invalid
 from store.rows import assign, get_or_raise
-from store.staff import sessions
+from store.staff import presence, sessions
 from store.staff.models import ApiKey, Team, User
 
 SCOPES = (
@@ -58,6 +59,8 @@ async def create_user(
         raise Invalid("role must be agent or admin")
     if await get_user_by_email(session, email=email):
         raise Conflict(f"a user with email {email} exists")
+    # `online=True` (the old boolean) starts the agent present, as a console heartbeat would.
+    online = extra.pop("online", False)
     user = User(
         email=email.strip().lower(),
         password_hash=_hasher.hash(password),
@@ -67,6 +70,9 @@ async def create_user(
     )
     session.add(user)
     await session.flush()
+    if online:
+        presence.start_online(session, user, now=utcnow(), actor=SYSTEM)
+        await session.flush()
     return user
 
 
@@ -119,11 +125,16 @@ async def list_teams(session: AsyncSession) -> list[Team]:
 
 
 async def create_team(
-    session: AsyncSession, *, name: str, description: str = "", member_ids: list[int] = ()
+    session: AsyncSession,
+    *,
+    name: str,
+    description: str = "",
+    member_ids: list[int] = (),
+    capacities: dict[str, int] | None = None,
 ) -> Team:
     if await session.scalar(select(Team).where(Team.name == name)):
         raise Conflict(f"team {name!r} exists")
-    team = Team(name=name, description=description, members=[])
+    team = Team(name=name, description=description, members=[], capacities=capacities or {})
     session.add(team)
     team.members = [await get_user(session, user_id=i) for i in member_ids]
     await session.flush()

@@ -133,7 +133,7 @@ async def test_routing_rules_pick_the_team(app, client, admin_headers, kb, text,
     assert trace["action"] == "escalate"
     assert (await ticket(client, admin_headers, tid))["team_id"] == (team and teams[team])
     why = trace["assignment"]["why"]
-    assert why.startswith(f"rule {rule!r}") if rule else why == "no routing rule matched"
+    assert why.startswith(f"rule {rule!r}" if rule else "no routing rule matched")
 
 
 @pytest.mark.parametrize(

@@ -92,6 +92,13 @@ REQUIRED: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/tickets/{ticket_id}/agent/review"): TR,
     ("POST", "/api/v1/tickets/{ticket_id}/agent/review"): TW,
     ("POST", "/api/v1/tickets/{ticket_id}/agent/handback"): TW,
+    ("PATCH", "/api/v1/me"): TR,
+    ("GET", "/api/v1/assignment/settings"): TR,
+    ("PUT", "/api/v1/assignment/settings"): ADMIN,
+    ("PATCH", "/api/v1/assignment/settings"): ADMIN,
+    ("GET", "/api/v1/queue"): TR,
+    ("POST", "/api/v1/queue/next"): TW,
+    ("POST", "/api/v1/tickets/{ticket_id}/assign"): TW,
 }
 
 # A key that lacks the scope: for a read/write scope, the other scopes of the same family are
