@@ -21,11 +21,12 @@ from channels.email.imap_client import (
     TlsMode,
     connect,
     fetch_bodies,
+    fetch_limited,
     mark_handled,
     new_uids,
     select,
 )
-from channels.email.parse import parse_email
+from channels.email.parse import SizeLimits, parse_email
 from store.messages import InboundMessage
 
 __all__ = ["ImapError", "ImapPoller", "ImapSettings", "MailboxCursor", "PollResult", "TlsMode"]
@@ -84,7 +85,7 @@ class ImapPoller:
         first_failed: int | None = None  # the cursor stops below it, so it is searched again
         for start in range(0, len(uids), self.settings.batch_size):
             batch = uids[start : start + self.settings.batch_size]
-            handled, failed = await self._deliver(await fetch_bodies(client, batch))
+            handled, failed = await self._deliver(await self._fetch(client, batch))
             await mark_handled(client, handled, self.settings)
             result.delivered += len(handled)
             result.failed += len(failed)
@@ -109,8 +110,16 @@ class ImapPoller:
             await self.save_cursor(self.cursor)
             self._saved = current
 
-    async def _deliver(self, messages: list[tuple[int, bytes]]) -> tuple[list[int], list[int]]:
-        parsed = [(uid, self._parse(uid, raw)) for uid, raw in messages]
+    async def _fetch(self, client, uids: list[int]) -> list[tuple[int, bytes, int | None]]:
+        cap = self.settings.max_message_bytes
+        if cap is None:
+            return [(uid, raw, None) for uid, raw in await fetch_bodies(client, uids)]
+        return await fetch_limited(client, uids, cap)
+
+    async def _deliver(
+        self, messages: list[tuple[int, bytes, int | None]]
+    ) -> tuple[list[int], list[int]]:
+        parsed = [(uid, self._parse(uid, raw, cut_at)) for uid, raw, cut_at in messages]
         # The batch goes to the sink at once (in UID order), so a group-committing sink can
         # store it in one transaction; each message still succeeds or fails on its own.
         outcomes = await asyncio.gather(
@@ -131,8 +140,9 @@ class ImapPoller:
                 handled.append(uid)
         return handled, failed
 
-    def _parse(self, uid: int, raw: bytes) -> InboundMessage:
-        inbound = parse_email(raw, our_addresses=self.settings.our_addresses)
+    def _parse(self, uid: int, raw: bytes, cut_at: int | None) -> InboundMessage:
+        limits = SizeLimits(self.settings.max_attachment_bytes, cut_at)
+        inbound = parse_email(raw, our_addresses=self.settings.our_addresses, limits=limits)
         inbound.account_id = self.settings.account_id
         inbound.meta["imap_uid"] = uid
         return inbound

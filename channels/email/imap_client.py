@@ -15,6 +15,7 @@ TlsMode = Literal["none", "starttls", "ssl"]
 _UIDVALIDITY = re.compile(rb"\[UIDVALIDITY (\d+)\]")
 _FETCH_START = re.compile(rb"^\d+ FETCH \(")
 _UID = re.compile(rb"UID (\d+)")
+_SIZE = re.compile(rb"RFC822\.SIZE (\d+)")
 
 
 class ImapError(Exception):
@@ -39,6 +40,10 @@ class ImapSettings:
     idle_timeout: float = 25 * 60  # re-issue IDLE before servers' 30-minute cut-off
     our_addresses: tuple[str, ...] = ()
     account_id: int | None = None
+    # Attachments over this are left out; a message over `max_message_bytes` is fetched only
+    # that far (the server sends no more), so a huge mail never sits whole in memory.
+    max_attachment_bytes: int | None = None
+    max_message_bytes: int | None = None
 
 
 async def connect(settings: ImapSettings, on_lost=None) -> aioimaplib.IMAP4:
@@ -112,6 +117,53 @@ async def fetch_bodies(client: aioimaplib.IMAP4, uids: list[int]) -> list[tuple[
     if response.result != "OK":
         raise ImapError(f"fetch failed: {_text(response)}")
     return parse_fetch(response.lines)
+
+
+async def fetch_sizes(client: aioimaplib.IMAP4, uids: list[int]) -> dict[int, int]:
+    """Each message's size (RFC822.SIZE), before fetching any body."""
+    response = await client.uid("fetch", uid_set(uids), "(UID RFC822.SIZE)")
+    if response.result != "OK":
+        raise ImapError(f"fetch failed: {_text(response)}")
+    sizes: dict[int, int] = {}
+    for line in response.lines:
+        uid, size = _UID.search(bytes(line)), _SIZE.search(bytes(line))
+        if uid and size:
+            sizes[int(uid.group(1))] = int(size.group(1))
+    return sizes
+
+
+async def fetch_start(client: aioimaplib.IMAP4, uid: int, max_bytes: int) -> bytes | None:
+    """The first `max_bytes` of one message (a partial BODY.PEEK[]<0.n>)."""
+    response = await client.uid("fetch", str(uid), f"(UID BODY.PEEK[]<0.{max_bytes}>)")
+    if response.result != "OK":
+        raise ImapError(f"fetch failed: {_text(response)}")
+    found = parse_fetch(response.lines)
+    return found[0][1] if found else None
+
+
+async def fetch_limited(
+    client: aioimaplib.IMAP4, uids: list[int], max_bytes: int
+) -> list[tuple[int, bytes, int | None]]:
+    """(uid, source, cut_at) in UID order: whole messages up to `max_bytes`, fetched a few at a
+    time (about 4 x max_bytes per round trip), and the first `max_bytes` of larger ones."""
+    sizes = await fetch_sizes(client, uids)
+    out: list[tuple[int, bytes, int | None]] = []
+    group: list[int] = []
+    budget = 0
+    for uid in uids:
+        size = sizes.get(uid, 0)
+        if size > max_bytes:
+            raw = await fetch_start(client, uid, max_bytes)
+            out += [(uid, raw, max_bytes)] if raw is not None else []
+            continue
+        if group and budget + size > 4 * max_bytes:
+            out += [(u, raw, None) for u, raw in await fetch_bodies(client, group)]
+            group, budget = [], 0
+        group.append(uid)
+        budget += size
+    if group:
+        out += [(u, raw, None) for u, raw in await fetch_bodies(client, group)]
+    return sorted(out, key=lambda item: item[0])
 
 
 def parse_fetch(lines: list) -> list[tuple[int, bytes]]:

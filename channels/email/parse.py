@@ -24,6 +24,7 @@ from channels.email.flags import (
 )
 from channels.email.headers import addresses, header_text, message_ids, sender_address
 from channels.email.limits import NAME
+from channels.email.oversize import skip_oversized, source_without
 from channels.email.text import decode_bytes, html_to_text, split_reply
 from store.html import sanitize_html
 from store.messages import Attachment, Identity, InboundMessage
@@ -67,13 +68,26 @@ class _Body:
     plain: list[str] = field(default_factory=list)
     html: list[str] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
+    parts: list[Message] = field(default_factory=list)  # the MIME part of each attachment
 
 
-def parse_email(raw: bytes, *, our_addresses: Iterable[str] = ()) -> InboundMessage:
+@dataclass(frozen=True)
+class SizeLimits:
+    """`max_attachment_bytes`: larger attachments are left out (noted in meta). `cut_at`: the
+    source was fetched only up to that many bytes (the IMAP poller's cap), so it ends inside
+    its last part."""
+
+    max_attachment_bytes: int | None = None
+    cut_at: int | None = None
+
+
+def parse_email(
+    raw: bytes, *, our_addresses: Iterable[str] = (), limits: SizeLimits | None = None
+) -> InboundMessage:
     """Parse one raw email. Never raises: unreadable input comes back flagged "malformed"."""
     try:
         msg = BytesParser(policy=_POLICY).parsebytes(raw)
-        return _inbound(msg, raw, {a.lower() for a in our_addresses})
+        return _inbound(msg, raw, {a.lower() for a in our_addresses}, limits or SizeLimits())
     except Exception:  # one bad email must never stop a poller; keep its bytes for a human
         log.warning("unparseable email (%d bytes)", len(raw), exc_info=True)
         return malformed(raw, "parse error")
@@ -98,7 +112,7 @@ def malformed(raw: bytes, reason: str) -> InboundMessage:
     )
 
 
-def _inbound(msg: Message, raw: bytes, ours: set[str]) -> InboundMessage:
+def _inbound(msg: Message, raw: bytes, ours: set[str], limits: SizeLimits) -> InboundMessage:
     own_ids = message_ids(header_text(msg, "message-id"))
     external_id = own_ids[0] if own_ids else raw_id(raw)
     refs = message_ids(header_text(msg, "references"))
@@ -109,6 +123,7 @@ def _inbound(msg: Message, raw: bytes, ours: set[str]) -> InboundMessage:
     subject = " ".join(header_text(msg, "subject").split()) or None
     body = _Body()
     _collect(msg, body)
+    skipped = _apply_limits(msg, body, limits)
     full_text, html = _texts(body)
     inbound = InboundMessage(
         channel=NAME,
@@ -125,6 +140,11 @@ def _inbound(msg: Message, raw: bytes, ours: set[str]) -> InboundMessage:
         raw=raw,
         meta=_meta(msg, full_text, subject),
     )
+    if skipped:
+        inbound.meta["attachments_skipped"] = skipped
+        inbound.raw = source_without(msg, body.parts, raw, limits.max_attachment_bytes or len(raw))
+    if limits.cut_at is not None:
+        inbound.meta["cut_at"] = limits.cut_at
     parts = mime_parts(msg)
     inbound.flags = _flags(msg, parts, inbound, ours)
     if "bounce" in inbound.flags:
@@ -152,6 +172,24 @@ def _collect(part: Message, body: _Body) -> None:
         disposition == "attachment"
     ):
         body.attachments.append(_attachment(part, ctype, disposition, filename))
+        body.parts.append(part)
+
+
+def _apply_limits(msg: Message, body: _Body, limits: SizeLimits) -> list[dict]:
+    """Leave out attachments over the limit, or cut off by a partial fetch; returns notes on
+    them, and leaves in `body.parts` the MIME parts to cut out of the kept source."""
+    if limits.max_attachment_bytes is None and limits.cut_at is None:
+        return []
+    leaves = [p for p in msg.walk() if not p.is_multipart()]
+    kept, skipped, cut = skip_oversized(
+        body.attachments,
+        body.parts,
+        max_bytes=limits.max_attachment_bytes,
+        cut_at=limits.cut_at,
+        last_leaf=leaves[-1] if leaves else None,
+    )
+    body.attachments, body.parts = kept, cut
+    return skipped
 
 
 def _part_text(part: Message) -> str:

@@ -44,8 +44,16 @@ class _Running:
 
 
 class Mailboxes:
-    def __init__(self, db: Database, submit: Submit, *, rescan_interval: float = 10.0):
+    def __init__(
+        self,
+        db: Database,
+        submit: Submit,
+        *,
+        rescan_interval: float = 10.0,
+        max_attachment_bytes: int | None = None,
+    ):
         self.db = db
+        self.max_attachment_bytes = max_attachment_bytes
         self.submit = submit  # read at every message, so it can be swapped (tests)
         self.rescan_interval = rescan_interval
         self.stop_grace = 5.0
@@ -107,6 +115,11 @@ class Mailboxes:
 
     def _start_one(self, row: _Account, ours: tuple[str, ...]) -> None:
         settings = imap_settings({**row.config, **row.secrets}, row.id, ours)
+        limit = self.max_attachment_bytes
+        if limit is not None:
+            # Room for one attachment at the limit (base64 adds a third) and the text.
+            settings.max_attachment_bytes = limit
+            settings.max_message_bytes = 2 * limit + 1_000_000
         saved = row.state.get(CURSOR_KEY) or {}
         cursor = MailboxCursor(saved.get("uidvalidity"), int(saved.get("last_uid") or 0))
         account_id = row.id

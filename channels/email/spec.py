@@ -24,7 +24,8 @@ def _build(config: dict[str, Any], account_id: int | None) -> EmailChannel:
 
 
 async def startup(app: FastAPI) -> None:
-    mailboxes = Mailboxes(app.state.db, app.state.ingest.submit)
+    limit = app.state.settings.max_attachment_bytes
+    mailboxes = Mailboxes(app.state.db, app.state.ingest.submit, max_attachment_bytes=limit)
     app.state.mailboxes = mailboxes
     mailboxes.start()
 
