@@ -24,6 +24,7 @@ async def set_presence(
     session: AsyncSession, *, user_id: int, state: str, actor: Actor, now: datetime
 ) -> User:
     """The agent's toggle, `PATCH /api/v1/me` and an admin's `PATCH /api/v1/users/{id}`."""
+    by = actor.name or actor.kind
     return await presence.set_presence(
         session,
         user_id=user_id,
@@ -31,7 +32,7 @@ async def set_presence(
         now=now,
         timing=await _timing(session),
         actor=actor,
-        reason="set" if actor.id == user_id else f"set by {actor.name or actor.kind}",
+        reason="set" if (actor.kind, actor.id) == ("user", user_id) else f"set by {by}",
     )
 
 
