@@ -17,11 +17,13 @@ from gateway.routes import (
     agent,
     assignment,
     auth,
+    business_hours,
     channels,
     config,
     contacts,
     inbound,
     kb,
+    sla,
     staff,
     tickets,
     webhooks,
@@ -36,6 +38,7 @@ from store.tickets.ingest_writer import IngestWriter
 log = logging.getLogger(__name__)
 
 API = [auth, tickets, agent, inbound, contacts, staff, config, webhooks, channels, kb, assignment]
+API += [sla, business_hours]
 
 
 def rq_queue(settings: Settings):

@@ -22,6 +22,7 @@ from channels.webchat.verify import Visitor, sign_visitor, verify_user
 from gateway import principal as principals
 from gateway import realtime_events as events
 from gateway import throttle
+from gateway.out_of_hours import hours_status
 from gateway.socket_payloads import WidgetContact, WidgetTyping, checked, error
 from gateway.widget_routes import uploaded_attachments
 from store.config import accounts
@@ -128,10 +129,14 @@ class WidgetNamespace(socketio.AsyncNamespace):
         async with self.app.state.db.read() as session:
             history = await events.replay(session, conversation, last_seq, self.realtime.file_url)
             conn.ticket_id = await events.latest_ticket(session, conversation)
+            hours = await hours_status(session, channel=NAME)
         payload = {
             "visitor_token": sign_visitor(self.secret, conn.visitor),
             "conversation_id": conversation,
             "agents_online": self.realtime.agents_online(),
+            # The offline form says when we open again (null while open, or not within 2 years).
+            "open_now": hours.open_now,
+            "next_open": hours.next_open.isoformat() if hours.next_open else None,
             "history": history,
         }
         await self.emit("session", payload, to=sid)

@@ -16,6 +16,13 @@ from store.contacts.models import Contact, ContactIdentity
 from store.db import Base
 from store.knowledge.models import Article, Chunk, ResolutionExample, Revision
 from store.outbox.models import Delivery, Event, Webhook
+from store.sla.models import (
+    BusinessHours,
+    ChannelHours,
+    OutOfHoursReply,
+    SlaClock,
+    SlaPolicy,
+)
 from store.staff.models import ApiKey, Team, User, team_members
 from store.staff.session_models import StaffSession, ThrottleHit
 from store.tickets.models import Attachment, Message, Note, Ticket, TicketTag
@@ -37,6 +44,11 @@ __all__ = [
     "Revision",
     "Attachment",
     "Base",
+    "BusinessHours",
+    "ChannelHours",
+    "OutOfHoursReply",
+    "SlaClock",
+    "SlaPolicy",
     "ChannelAccount",
     "Contact",
     "ContactIdentity",

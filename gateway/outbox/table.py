@@ -14,10 +14,14 @@ from typing import Any
 from agent_graph import job as agent
 from channels.slack import jobs as slack
 from channels.twilio import jobs as twilio
+from gateway import out_of_hours, sla_jobs
 from gateway.outbox import send
 from store.agent.service import bot_enabled
 from store.assignment import jobs as assignment
 from store.jobs import GaveUpFn, JobContext, JobFn
+from store.sla.business_hours import any_auto_reply
+from store.sla.clocks import CHECK_JOB
+from store.sla.policies import any_policy
 
 Wanted = Callable[[Any], Awaitable[bool]]  # (the fan-out's session) -> start it now?
 
@@ -56,6 +60,17 @@ JOBS: dict[str, Job] = {
     "assign_created": Job(assignment.assign_created, on=("ticket.created",)),
     "assign_on_ticket_change": Job(assignment.on_ticket_updated, on=("ticket.updated",)),
     "assign_on_presence": Job(assignment.on_presence_changed, on=("user.presence_changed",)),
+    # SLA clocks follow every event that moves them (only while some policy exists); the
+    # clocks schedule their own checks at warning and due times as deliveries of CHECK_JOB.
+    "sla_clock": Job(
+        sla_jobs.sla_clock,
+        on=("ticket.created", "ticket.updated", "message.received", "message.queued"),
+        when=any_policy,
+    ),
+    CHECK_JOB: Job(sla_jobs.sla_clock, on=()),
+    "out_of_hours_reply": Job(
+        out_of_hours.out_of_hours_reply, on=("message.received",), when=any_auto_reply
+    ),
 }
 _BY_EVENT: dict[str, list[str]] = {}
 for _name, _job in JOBS.items():

@@ -60,7 +60,7 @@ async def search_tickets(
     contact_id: int | None = None,
     owner: Literal["bot", "human"] | None = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
-    sort: Literal["-created", "created", "-updated", "updated"] = "-created",
+    sort: Literal["-created", "created", "-updated", "updated", "sla_due"] = "-created",
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ):

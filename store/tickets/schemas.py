@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from store.schemas import Strict
+from store.sla.schemas import SlaRead
+from store.sla.view import sla_of
 
 Priority = Literal["low", "normal", "high", "urgent"]
 
@@ -64,6 +66,15 @@ class TicketRead(BaseModel):
     updated_at: datetime
     first_response_at: datetime | None
     solved_at: datetime | None
+    sla: SlaRead | None = None  # the SLA clocks (store/sla), null when no policy applies
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _with_sla(cls, data: Any, handler):
+        read = handler(data)
+        if not isinstance(data, dict):  # from a ticket row: its clocks, loaded with it
+            read.sla = sla_of(data)
+        return read
 
 
 class TicketPage(BaseModel):

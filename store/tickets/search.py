@@ -5,20 +5,41 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from store.db import UTCDateTime
 from store.errors import Invalid
+from store.sla.models import SlaClock
 from store.tickets.models import Message, Ticket, TicketTag
+
+# "Due soonest": the earliest due time of the ticket's running SLA clocks (overdue first);
+# tickets with none (no policy, paused, all met) come last; the lower id first among equals.
+NO_SLA_DUE = datetime(9999, 12, 31, tzinfo=UTC)
+SLA_DUE = func.coalesce(
+    select(func.min(SlaClock.due_at))
+    .where(SlaClock.ticket_id == Ticket.id, SlaClock.state == "running")
+    .correlate(Ticket)
+    .scalar_subquery(),
+    literal(NO_SLA_DUE, UTCDateTime()),
+)
 
 SORTS = {
     "-created": (Ticket.created_at, True),
     "created": (Ticket.created_at, False),
     "-updated": (Ticket.updated_at, True),
     "updated": (Ticket.updated_at, False),
+    "sla_due": (SLA_DUE, False),
 }
+
+
+def _sort_value(ticket: Ticket, column) -> datetime:
+    if column is SLA_DUE:  # from the clocks loaded with the ticket, as the query computed it
+        due = [c.due_at for c in ticket.sla_clocks if c.state == "running" and c.due_at]
+        return min(due, default=NO_SLA_DUE)
+    return getattr(ticket, column.key)
 
 
 @dataclass
@@ -100,5 +121,5 @@ async def list_tickets(
     if len(rows) > limit:
         rows = rows[:limit]
         last = rows[-1]
-        next_cursor = encode_cursor(getattr(last, column.key), last.id)
+        next_cursor = encode_cursor(_sort_value(last, column), last.id)
     return rows, next_cursor

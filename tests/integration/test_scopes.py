@@ -99,6 +99,18 @@ REQUIRED: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/queue"): TR,
     ("POST", "/api/v1/queue/next"): TW,
     ("POST", "/api/v1/tickets/{ticket_id}/assign"): TW,
+    ("GET", "/api/v1/sla-policies"): ADMIN,
+    ("POST", "/api/v1/sla-policies"): ADMIN,
+    ("GET", "/api/v1/sla-policies/{policy_id}"): ADMIN,
+    ("PATCH", "/api/v1/sla-policies/{policy_id}"): ADMIN,
+    ("DELETE", "/api/v1/sla-policies/{policy_id}"): ADMIN,
+    ("GET", "/api/v1/teams/{team_id}/hours"): TR,
+    ("PUT", "/api/v1/teams/{team_id}/hours"): ADMIN,
+    ("DELETE", "/api/v1/teams/{team_id}/hours"): ADMIN,
+    ("GET", "/api/v1/teams/{team_id}/hours/status"): TR,
+    ("GET", "/api/v1/business-hours/channels"): TR,
+    ("PUT", "/api/v1/business-hours/channels/{channel}"): ADMIN,
+    ("GET", "/api/v1/business-hours/channels/{channel}/status"): TR,
 }
 
 # A key that lacks the scope: for a read/write scope, the other scopes of the same family are

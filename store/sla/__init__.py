@@ -1,0 +1,1 @@
+"""Business hours (team schedules, holidays), SLA policies and the SLA clocks of tickets."""
