@@ -6,9 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import httpx
 import time_machine
 
 from tests.integration.test_sla import NINE_TO_FIVE, at, events, policy, settled, team
+from tests.integration.webchat_client import Customer, gateway
 
 BERLIN = ZoneInfo("Europe/Berlin")
 SATURDAY_NOON = datetime(2025, 3, 29, 12, 0, tzinfo=BERLIN)
@@ -106,3 +108,23 @@ async def test_customer_message_after_a_reply_starts_next_response(app, client, 
     nxt = (await settled(app, client, admin_headers, ticket_id))["sla"]["next_response"]
     assert nxt["state"] == "met" and not nxt["breached"]
     assert await events(client, admin_headers, ticket_id, "ticket.sla_breached") == []
+
+
+async def test_widget_session_says_when_we_open(tmp_path):
+    async with gateway(tmp_path) as (app, url, admin):
+        headers = {"Authorization": f"Bearer {admin}"}
+        async with httpx.AsyncClient(base_url=url, headers=headers) as http:
+            team_id = (await http.post("/api/v1/teams", json={"name": "Web"})).json()["id"]
+            await http.put(f"/api/v1/teams/{team_id}/hours", json=NINE_TO_FIVE)
+            await http.put("/api/v1/business-hours/channels/webchat", json={"team_id": team_id})
+        with time_machine.travel(SATURDAY_NOON, tick=True):
+            customer = Customer(url)
+            closed = await customer.connect()
+            await customer.close()
+        with time_machine.travel(MONDAY_TEN, tick=True):
+            customer = Customer(url)
+            opened = await customer.connect()
+            await customer.close()
+    assert closed["open_now"] is False
+    assert at(closed["next_open"]) == datetime(2025, 3, 31, 9, 0, tzinfo=BERLIN)
+    assert opened["open_now"] is True and opened["next_open"] is None
