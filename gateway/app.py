@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from channels import registry
 from gateway import console, errors, realtime, widget_routes
-from gateway.body_limit import BodyLimitMiddleware
+from gateway.body_limit import BodyLimitMiddleware, PathLimit
 from gateway.outbox.dispatcher import Dispatcher
 from gateway.principal import SESSION_MAX_AGE
 from gateway.routes import (
@@ -28,8 +28,10 @@ from gateway.routes import (
     tickets,
     webhooks,
 )
+from gateway.security_headers import SecurityHeadersMiddleware
 from gateway.session_cookie import SessionCookieMiddleware
 from gateway.settings import Settings, get_settings, prepare_data_dir
+from gateway.widget_routes import CORS
 from store.db import Database
 from store.jobs import JobContext
 from store.migrate import prepare
@@ -100,12 +102,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         https_only=settings.cookie_secure,
         max_age=SESSION_MAX_AGE,
     )
-    # The widget upload route enforces its own (attachment-sized) limit while reading.
-    app.add_middleware(
-        BodyLimitMiddleware,
-        max_bytes=settings.max_body_bytes,
-        exempt_prefixes=("/widget/api/uploads",),
-    )
+    # The widget's upload carries one attachment (plus the multipart framing), refused while
+    # it streams in like any other body; the route then checks the file's own size.
+    upload = PathLimit("/widget/api/uploads", settings.max_attachment_bytes + 64_000, CORS)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, paths=(upload,))
+    app.add_middleware(SecurityHeadersMiddleware, https=settings.cookie_secure)
     for router in [m.router for m in API] + registry.routers():
         app.include_router(router)
     app.include_router(widget_routes.router)

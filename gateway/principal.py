@@ -4,7 +4,8 @@ The HTTP dependencies (gateway/deps.py), the console pages (gateway/console/web.
 socket.io namespaces (gateway/realtime.py, gateway/realtime_widget.py) and the widget's upload
 route all ask here; nothing else reads the session cookie, looks up a key or decodes a visitor
 token. Staff and integrations become a `Principal` (actor + scopes); a widget customer is a
-`Visitor`, the identity the web chat adapter signs.
+`Visitor`, the identity the web chat adapter signs. The cookie names a server-side session
+(store/staff/sessions.py): signing out, an admin or time ends it for every copy of the cookie.
 """
 
 from __future__ import annotations

@@ -16,7 +16,9 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from channels.webchat.limits import ALLOWED_UPLOAD_TYPES, NAME
 from channels.webchat.verify import Visitor
+from gateway import favicon
 from gateway import principal as principals
+from gateway.security_headers import widget_page_csp
 from store import files
 from store.config import accounts
 from store.messages import Attachment
@@ -30,6 +32,7 @@ CORS = {
     "Access-Control-Allow-Headers": "X-Visitor-Token, Content-Type",
     "Access-Control-Max-Age": "600",
 }
+ICON_CACHE = {"Cache-Control": "public, max-age=86400"}
 
 
 def _signer(request_or_secret, salt: str) -> URLSafeSerializer:
@@ -69,22 +72,44 @@ async def widget_js() -> Response:
     return FileResponse(WIDGET_JS, media_type="application/javascript")
 
 
-@router.get("/demo", include_in_schema=False)
-async def demo(request: Request, key: str | None = None) -> HTMLResponse:
+@router.get("/favicon.ico", include_in_schema=False)
+async def favicon_ico() -> Response:
+    return Response(favicon.ICO, media_type="image/x-icon", headers=ICON_CACHE)
+
+
+@router.get("/favicon.svg", include_in_schema=False)
+async def favicon_svg() -> Response:
+    return Response(favicon.SVG, media_type="image/svg+xml", headers=ICON_CACHE)
+
+
+async def _demo_widget(request: Request, key: str | None) -> tuple[str | None, list[str]]:
+    """The widget to show (the first active one unless named) and its allowed origins."""
     async with request.app.state.db.read() as session:
         if key is None:
             rows = await accounts.list_accounts(session, channel=NAME, active_only=True)
-            key = rows[0].address if rows else None
+            row = rows[0] if rows else None
+        else:
+            row = await accounts.get_by_address(session, channel=NAME, address=key)
+        origins = list((row.config or {}).get("allowed_origins") or []) if row else []
+        key = row.address if row else key  # read before the snapshot ends
+    return key, [str(o) for o in origins]
+
+
+@router.get("/demo", include_in_schema=False)
+async def demo(request: Request, key: str | None = None) -> HTMLResponse:
+    key, origins = await _demo_widget(request, key)
     if not key:
         return HTMLResponse(
             "<p>No web chat widget yet: create a 'webchat' channel account first.</p>", 404
         )
     page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
 <title>AutoCRM widget demo</title></head><body>
 <h1>AutoCRM chat demo</h1><p>Open the chat in the corner and write to us.</p>
 <script src="/widget.js" data-widget-key="{html.escape(key)}" async></script>
 </body></html>"""
-    return HTMLResponse(page)
+    return HTMLResponse(page, headers={"Content-Security-Policy": widget_page_csp(origins)})
 
 
 @router.options("/widget/api/uploads", include_in_schema=False)
@@ -101,7 +126,7 @@ async def upload(request: Request, file: UploadFile) -> JSONResponse:
     settings = request.app.state.settings
     visitor = principals.visitor(settings.secret, request.headers.get("x-visitor-token"))
     if visitor is None:
-        return _refuse(403, "unknown visitor: open the chat first")
+        return _refuse(403, "unknown or expired visitor token: reopen the chat")
     ctype = (file.content_type or "").split(";")[0].strip().lower()
     if not ctype.startswith(ALLOWED_UPLOAD_TYPES):
         return _refuse(415, "only images, PDF and plain text files can be sent")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
+from channels.twilio.account import E164
 from channels.twilio.limits import SMS_CHANNEL, VOICE_CHANNEL
 from store.messages import Identity, InboundMessage
 
@@ -32,6 +34,9 @@ def parse_sms(params: Mapping[str, Any], *, account_id: int | None = None) -> In
     sender, ours = params.get("From"), params.get("To")
     if not sid or not sender or not ours:
         raise _webhook_error("MessageSid, From or To")
+    if not re.fullmatch(E164, str(sender)):
+        # Whatever it is, it cannot be answered by SMS (and must never become a recipient).
+        raise ValueError(f"From must be an E.164 phone number such as +14155550100, not {sender!r}")
     body = params.get("Body") or ""
     keyword = _keyword(body, params.get("OptOutType"))
     flags = {"opt_out"} if keyword == "stop" else {"opt_in"} if keyword == "start" else set()

@@ -86,12 +86,18 @@ class SmsChannel:
 
 
 def _recipient(outbound: OutboundMessage) -> str:
+    """The customer's number; never anything else (an anonymous caller, a stored typo): a
+    retry cannot make it a number, so the failure is final."""
     if outbound.recipient.kind == "phone":
-        return outbound.recipient.value
-    number = outbound.thread_key.split("|", 1)[0]  # "<customer>|<our number>"
-    if re.match(E164, number):
+        number = outbound.recipient.value
+    else:
+        number = outbound.thread_key.split("|", 1)[0]  # "<customer>|<our number>"
+    if re.fullmatch(E164, number or ""):
         return number
-    raise SendError(f"no phone number to text in thread {outbound.thread_key!r}", retryable=False)
+    raise SendError(
+        f"not sent: {number!r} is not a phone number in E.164 form (+ and up to 15 digits)",
+        retryable=False,
+    )
 
 
 class VoiceReplies:

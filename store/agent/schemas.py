@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from store.agent.thresholds import BotThresholds
-from store.schemas import Strict
+from store.schemas import Position, Strict, Weekday
 
 HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
 
@@ -18,7 +18,7 @@ class TimeWindow(Strict):
     """Days (0 = Monday) and a daily span in a time zone; `end` before `start` spans midnight."""
 
     timezone: str = "UTC"
-    days: list[int] = Field(default_factory=lambda: list(range(7)))
+    days: list[Weekday] = Field(default_factory=lambda: list(range(7)), max_length=7)
     start: str = Field("00:00", pattern=HHMM)
     end: str = Field("23:59", pattern=HHMM)
 
@@ -76,7 +76,7 @@ class RuleConditions(Strict):
 class EscalationRuleCreate(Strict):
     name: str = Field(min_length=1, max_length=200)
     enabled: bool = True
-    position: int = 0
+    position: Position = 0
     conditions: RuleConditions = Field(default_factory=RuleConditions)
     action: Literal["escalate", "review"] = "escalate"
 
@@ -84,7 +84,7 @@ class EscalationRuleCreate(Strict):
 class EscalationRuleUpdate(Strict):
     name: str | None = Field(None, min_length=1, max_length=200)
     enabled: bool | None = None
-    position: int | None = None
+    position: Position | None = None
     conditions: RuleConditions | None = None
     action: Literal["escalate", "review"] | None = None
 
@@ -103,7 +103,7 @@ class EscalationRuleRead(BaseModel):
 class RoutingRuleCreate(Strict):
     name: str = Field(min_length=1, max_length=200)
     enabled: bool = True
-    position: int = 0
+    position: Position = 0
     conditions: RuleConditions = Field(default_factory=RuleConditions)
     team_id: int
 
@@ -111,7 +111,7 @@ class RoutingRuleCreate(Strict):
 class RoutingRuleUpdate(Strict):
     name: str | None = Field(None, min_length=1, max_length=200)
     enabled: bool | None = None
-    position: int | None = None
+    position: Position | None = None
     conditions: RuleConditions | None = None
     team_id: int | None = None
 
