@@ -145,7 +145,13 @@ async def main(args) -> None:
         admin = api_key(env, scopes="admin")
         proc, url = start_server(env)
         try:
-            await add_widget(url, admin, rate_burst=1_000_000, rate_per_minute=1_000_000)
+            await add_widget(
+                url,
+                admin,
+                rate_burst=1_000_000,
+                rate_per_minute=1_000_000,
+                new_chats_per_address=1_000_000,  # every bench socket is a new chat from here
+            )
             print(f"gateway pid {proc.pid}: sending", flush=True)
             cpu, own, began = cpu_seconds(proc.pid), cpu_seconds(os.getpid()), time.monotonic()
             latencies, acks = await round_trips(url, admin, args.rate, args.seconds)

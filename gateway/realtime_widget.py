@@ -105,17 +105,18 @@ class WidgetNamespace(socketio.AsyncNamespace):
             self.secret, auth.get("visitor_token"), account_id=account_id, user_id=user_id
         )
         if is_new:
-            await self._count_new_chat(environ)
+            await self._count_new_chat(environ, config)
         self.connections[sid] = Connection(visitor, config, tokens=config.rate_burst)
         await self.enter_room(sid, visitor.conversation_id)
         last_seq = auth.get("last_seq")
         last_seq = last_seq if isinstance(last_seq, int) and last_seq > 0 else 0
         asyncio.get_running_loop().create_task(self._send_session(sid, last_seq))
 
-    async def _count_new_chat(self, environ) -> None:
+    async def _count_new_chat(self, environ, config: WidgetConfig) -> None:
         address = throttle.client_address(environ.get("asgi.scope") or {})
+        hits = config.new_chats_per_address
         try:
-            await throttle.new_chat(self.app.state.db, address=address)
+            await throttle.new_chat(self.app.state.db, address=address, hits=hits)
         except throttle.Throttled as exc:
             minutes = -(-exc.retry_after // 60)
             message = f"Too many new chats from your network; try again in {minutes} min."

@@ -8,7 +8,7 @@ client address in 15 minutes (an office behind one address), 30 new web chats pe
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from store.actor import SYSTEM
@@ -75,10 +75,12 @@ async def sign_in_succeeded(session, *, email: str) -> None:
     await throttle.clear(session, bucket=throttle.bucket(ACCOUNT.kind, email))
 
 
-async def new_chat(db: Database, *, address: str) -> None:
-    """Count a new widget visitor from `address`; raises Throttled when there are too many."""
+async def new_chat(db: Database, *, address: str, hits: int = NEW_CHATS.hits) -> None:
+    """Count a new widget visitor from `address`; raises Throttled past `hits` in the window
+    (the widget's own setting, WidgetConfig.new_chats_per_address)."""
+    limit = replace(NEW_CHATS, hits=hits)
     async with db.uow() as session:
-        wait = await _wait(session, NEW_CHATS, address)
+        wait = await _wait(session, limit, address)
         if wait:
             raise Throttled(wait)
         await throttle.hit(session, bucket=throttle.bucket(NEW_CHATS.kind, address), keep=KEEP)

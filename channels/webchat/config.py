@@ -18,3 +18,5 @@ class WidgetConfig(BaseModel):
     rate_per_minute: int = Field(default=30, ge=1)
     rate_burst: int = Field(default=10, ge=1)
     max_upload_bytes: int = Field(default=10_000_000, ge=1)
+    # New conversations one client address may open in 10 minutes (more behind a big NAT).
+    new_chats_per_address: int = Field(default=30, ge=1, le=1_000_000)

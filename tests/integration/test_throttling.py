@@ -126,3 +126,14 @@ async def test_new_web_chats_are_throttled_per_address(tmp_path):
         back = Customer(url, visitor_token=first.auth["visitor_token"])
         await back.connect()
         await back.close()
+
+
+async def test_a_widget_behind_a_big_nat_can_allow_more_new_chats(tmp_path):
+    """The limit is the widget's setting (a campus or a call centre shares one address)."""
+    async with gateway(tmp_path, new_chats_per_address=2) as (app, url, admin):
+        for _ in range(2):
+            customer = Customer(url)
+            await customer.connect()
+            await customer.close()
+        with pytest.raises(Refused, match="Too many new chats"):
+            await Customer(url).connect()
