@@ -7,12 +7,21 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import lazyload
 
 from store.agent.conditions import conditions_match
 from store.agent.service import list_routing_rules
 from store.contacts.models import Contact
 from store.staff.models import Team
 from store.tickets.models import Message, Ticket
+
+
+async def get_team(session: AsyncSession, team_id: int | None) -> Team | None:
+    """The team without its members (the model loads them eagerly; routing needs its id, name
+    and capacities, and selection reads the members it wants in one query)."""
+    if team_id is None:
+        return None
+    return await session.get(Team, team_id, options=[lazyload(Team.members)])
 
 
 async def facts_of_ticket(session: AsyncSession, ticket: Ticket) -> dict:
@@ -43,10 +52,10 @@ async def team_for(
     """(team, why); `now` for rules with a time window. No team: every active agent."""
     for rule in await list_routing_rules(session, enabled_only=True):
         if conditions_match(rule.conditions, facts, now):
-            team = await session.get(Team, rule.team_id)
+            team = await get_team(session, rule.team_id)
             return team, f"rule {rule.name!r} -> {team.name}"
     if default_team_id is not None:
-        team = await session.get(Team, default_team_id)
+        team = await get_team(session, default_team_id)
         if team is not None:
             return team, f"no routing rule matched -> default team {team.name}"
     return None, "no routing rule matched, no default team -> any agent"

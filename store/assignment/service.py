@@ -22,7 +22,7 @@ from store.db import utcnow
 from store.errors import NotFound
 from store.staff import service as staff
 from store.staff.kinds import LIVE_KINDS, kind_of
-from store.staff.models import Team, User
+from store.staff.models import User
 from store.staff.presence import effective
 from store.tickets.models import OPEN_CATEGORIES, Ticket
 
@@ -33,7 +33,7 @@ def _label(user: User) -> str:
 
 async def _team(session, ticket: Ticket, facts: dict, now: datetime, conf):
     """The ticket's team when it has one already (someone chose it), else by the rules."""
-    if ticket.team_id is not None and (team := await session.get(Team, ticket.team_id)):
+    if team := await rules.get_team(session, ticket.team_id):
         return team, f"team {team.name}"
     return await rules.team_for(session, facts=facts, now=now, default_team_id=conf.default_team_id)
 
@@ -123,7 +123,7 @@ async def _from_queue(session, entry, user: User, *, conf, now: datetime, check:
     if not needs_human(ticket):
         await queue.remove(session, ticket_id=ticket.id)
         return None
-    team = await session.get(Team, entry.team_id) if entry.team_id else None
+    team = await rules.get_team(session, entry.team_id)
     took = await take(
         session,
         ticket=ticket,
