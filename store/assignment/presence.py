@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.actor import Actor
 from store.assignment.selection import loads
 from store.assignment.settings import get_settings, timing
 from store.staff import presence
-from store.staff.models import User
+from store.staff.models import User, team_members
 from store.staff.schemas import UserRead
 
 
@@ -84,3 +84,15 @@ async def read_users(session: AsyncSession, users: list[User], *, now: datetime)
         )
         for u in users
     ]
+
+
+async def agents_online(session: AsyncSession, *, now: datetime, team_id: int | None = None) -> int:
+    """How many active agents are online now (of a team): e.g. whether the widget offers its
+    offline form."""
+    ttl = (await _timing(session)).ttl
+    query = select(func.count(User.id)).where(User.is_active.is_(True), presence.fresh(now, ttl))
+    if team_id is not None:
+        query = query.join(team_members, team_members.c.user_id == User.id).where(
+            team_members.c.team_id == team_id
+        )
+    return await session.scalar(query) or 0

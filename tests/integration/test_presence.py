@@ -5,6 +5,7 @@ last console closes, a crashed gateway's agents expiring, and the toggle."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 
@@ -214,3 +215,13 @@ def _csrf(html: str) -> str:
 
 def _meta_csrf(html: str) -> str:
     return re.search(r'name="csrf-token" content="([^"]+)"', html)[1]
+
+
+async def test_agents_online_counts_fresh_heartbeats(app, clock):
+    from store.assignment.presence import agents_online
+
+    await add_agent(app, "ana")
+    await add_agent(app, "bob", online=False)
+    async with app.state.db.read() as session:
+        assert await agents_online(session, now=clock()) == 1
+        assert await agents_online(session, now=clock() + timedelta(seconds=91)) == 0
