@@ -121,6 +121,8 @@ async def test_every_change_leaves_an_audit_event(client, admin_headers, app):
     await client.patch(f"/api/v1/tickets/{tid}", json={"add_tags": ["billing"]}, headers=headers)
     await client.post(f"/api/v1/tickets/{tid}/notes", json={"body": "internal"}, headers=headers)
     events = (await client.get(f"/api/v1/tickets/{tid}/events", headers=headers)).json()
+    # With the bot off and nobody online the ticket waits for a human: not an edit of ours.
+    events = [e for e in events if e["type"] != "ticket.queued"]
     types = [e["type"] for e in events]
     assert types == [
         "ticket.created",
