@@ -32,9 +32,9 @@ from store.actor import SYSTEM
 from store.agent.service import bot_enabled
 from store.contacts import service as contacts
 from store.db import Database, utcnow
+from store.tickets import ownership
 from store.tickets import service as tickets
 from store.tickets.models import Ticket
-from store.tickets.schemas import TicketUpdate
 
 MAX_POLLS = 8  # with hold()'s 3 s pause: about half a minute before a human takes over
 
@@ -148,11 +148,8 @@ async def next_step(session: AsyncSession, ticket: Ticket | None, turn: int, att
 
 
 async def _hand_to_human(session: AsyncSession, ticket: Ticket, account: TwilioAccount) -> None:
-    if ticket.owner == "human":
+    if not await ownership.hand_to_human(session, ticket_id=ticket.id, actor=SYSTEM):
         return
-    await tickets.update(
-        session, ticket_id=ticket.id, changes=TicketUpdate(owner="human"), actor=SYSTEM
-    )
     hours = account.business_hours
     dialled = account.agent_dial_number and (hours is None or hours.is_open(utcnow()))
     how = f"transferred to {account.agent_dial_number}" if dialled else "told a human will text"
