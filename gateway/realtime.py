@@ -36,6 +36,7 @@ class Viewer:
     tickets: set[int] = field(default_factory=set)
     active: bool = False  # used since the last heartbeat (joined a ticket, typed)
     scopes: frozenset[str] = frozenset()  # what each event may do (socket_payloads.checked)
+    team_ids: tuple[int, ...] = ()
 
 
 PRESENCE_STATES = ("viewing", "replying", "left")
@@ -52,6 +53,10 @@ class ConsoleNamespace(socketio.AsyncNamespace):
     them `presence_self` {user_id, presence, heartbeat_every, idle_away_seconds};
     `heartbeat` {active} keeps them present; `presence_set` {state: online|away|offline}.
     Every change reaches every console as the `user.presence_changed` event.
+
+    Alerts: `alert` {kind: assigned | queued, event_id, ticket_id, user_id, team_id, reason,
+    at} reaches the assignee's consoles (room `user:<id>`) for `ticket.assigned`, and the
+    team's (`team:<id>`, every agent's when no team) for `ticket.queued`.
     """
 
     def __init__(self, app, realtime) -> None:
@@ -65,7 +70,8 @@ class ConsoleNamespace(socketio.AsyncNamespace):
         who = await principals.from_socket(self.app.state.db, secret, environ, auth)
         if who is None or not who.allows("tickets:read"):
             return None
-        return Viewer(who.user_id, who.actor.name, scopes=who.scopes)
+        teams = who.staff.team_ids if who.staff else ()
+        return Viewer(who.user_id, who.actor.name, scopes=who.scopes, team_ids=teams)
 
     def allows(self, sid, scope: str) -> bool:
         viewer = self.viewers.get(sid)
@@ -79,8 +85,17 @@ class ConsoleNamespace(socketio.AsyncNamespace):
         await self.enter_room(sid, "console")
         self.realtime.console_sids.add(sid)
         if viewer.user_id is not None:
+            await self._enter_alert_rooms(sid, viewer)
             actor = Actor("user", viewer.user_id, viewer.name)
             await self.emit("presence_self", await self.agents.connected(sid, actor), to=sid)
+
+    async def _enter_alert_rooms(self, sid, viewer: Viewer) -> None:
+        """Where `alert`s reach this agent: their own room, their teams' and every agent's
+        (team membership is read at connect; the console reconnects on each page)."""
+        rooms = [events.AGENTS_ROOM, events.user_room(viewer.user_id)]
+        rooms += [events.team_room(t) for t in viewer.team_ids]
+        for room in rooms:
+            await self.enter_room(sid, room)
 
     @property
     def agents(self) -> Presence:
@@ -201,6 +216,8 @@ class Realtime:
         if not self.claims.claim(event["id"]):
             return  # pushed right after its commit already (gateway/realtime_live.py)
         await self.to_console(event["ticket_id"], "event", event)
+        if (alert := events.alert_for(event)) is not None:
+            await self.sio.emit("alert", alert[1], room=alert[0], namespace="/console")
         if not events.for_widget(event):
             return  # most events need no database read at all
         async with self.app.state.db.read() as session:

@@ -118,3 +118,38 @@ async def live_widget_event(session: AsyncSession, event: dict, attachment_url):
     if conversation is None or message is None:
         return None
     return conversation, widget_event(event["id"], message, event["actor"]["name"], attachment_url)
+
+
+AGENTS_ROOM = "agents"  # every signed-in staff console (not API-key integrations)
+
+
+def user_room(user_id: int) -> str:
+    return f"user:{user_id}"
+
+
+def team_room(team_id: int) -> str:
+    return f"team:{team_id}"
+
+
+def alert_for(event: dict) -> tuple[str, dict] | None:
+    """(room, `alert` data) for an event someone must act on: a ticket assigned to an agent
+    (their room), or one waiting unassigned (its team's room; every agent when it has none)."""
+    kind = {"ticket.assigned": "assigned", "ticket.queued": "queued"}.get(event["type"])
+    if kind is None:
+        return None
+    payload = event["payload"] or {}
+    team_id = payload.get("team_id")
+    if kind == "assigned":
+        room = user_room(payload["user_id"])
+    else:
+        room = team_room(team_id) if team_id is not None else AGENTS_ROOM
+    data = {
+        "kind": kind,
+        "event_id": event["id"],
+        "ticket_id": event["ticket_id"],
+        "user_id": payload.get("user_id"),
+        "team_id": team_id,
+        "reason": payload.get("reason", ""),
+        "at": event["created_at"],
+    }
+    return room, data
