@@ -14,8 +14,10 @@ from store.config.models import ChannelAccount, FieldDefinition, Macro, Workflow
 from store.console.models import SavedView
 from store.contacts.models import Contact, ContactIdentity
 from store.db import Base
+from store.knowledge.help import HelpCategory, HelpPlacement, HelpVote
 from store.knowledge.models import Article, Chunk, ResolutionExample, Revision
 from store.outbox.models import Delivery, Event, Webhook
+from store.portal.models import PortalLink, PortalSession, TicketRating
 from store.sla.models import (
     BusinessHours,
     ChannelHours,
@@ -67,5 +69,11 @@ __all__ = [
     "User",
     "Webhook",
     "WorkflowStatus",
+    "HelpCategory",
+    "HelpPlacement",
+    "HelpVote",
+    "PortalLink",
+    "PortalSession",
+    "TicketRating",
     "team_members",
 ]
