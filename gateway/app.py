@@ -21,6 +21,7 @@ from gateway.routes import (
     channels,
     config,
     contacts,
+    health,
     inbound,
     kb,
     sla,
@@ -40,7 +41,7 @@ from store.tickets.ingest_writer import IngestWriter
 log = logging.getLogger(__name__)
 
 API = [auth, tickets, agent, inbound, contacts, staff, config, webhooks, channels, kb, assignment]
-API += [sla, business_hours]
+API += [sla, business_hours, health]
 
 
 def rq_queue(settings: Settings):
