@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from channels import registry
 from gateway import console, errors, realtime, widget_routes
 from gateway.body_limit import BodyLimitMiddleware, PathLimit
+from gateway.customer_side import CUSTOMER_ROUTES
 from gateway.outbox.dispatcher import Dispatcher
 from gateway.principal import SESSION_MAX_AGE
 from gateway.routes import (
@@ -42,6 +43,7 @@ log = logging.getLogger(__name__)
 
 API = [auth, tickets, agent, inbound, contacts, staff, config, webhooks, channels, kb, assignment]
 API += [sla, business_hours, health]
+API += CUSTOMER_ROUTES  # help center, portal, contacts' data rights
 
 
 def rq_queue(settings: Settings):
