@@ -7,6 +7,7 @@ import logging
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
 
 from channels import registry
 from gateway import console, errors, realtime, widget_routes
@@ -25,6 +26,7 @@ from gateway.routes import (
     health,
     inbound,
     kb,
+    review,
     sla,
     staff,
     tickets,
@@ -42,7 +44,7 @@ from store.tickets.ingest_writer import IngestWriter
 log = logging.getLogger(__name__)
 
 API = [auth, tickets, agent, inbound, contacts, staff, config, webhooks, channels, kb, assignment]
-API += [sla, business_hours, health]
+API += [sla, business_hours, health, review]
 API += CUSTOMER_ROUTES  # help center, portal, contacts' data rights
 
 
@@ -119,6 +121,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     specs = registry.SPECS.values()
     app.state.startup_hooks = [s.startup for s in specs if s.startup] + [realtime.startup]
     app.state.shutdown_hooks = [s.shutdown for s in specs if s.shutdown] + [realtime.shutdown]
+
+    @app.get("/", include_in_schema=False)
+    async def home() -> RedirectResponse:
+        """A new user opening the address they started lands on the console's sign-in."""
+        return RedirectResponse("/console", status_code=307)
 
     @app.get("/healthz", tags=["meta"])
     async def healthz():

@@ -66,6 +66,11 @@ async def test_the_gateway_has_an_icon(client):
     assert svg.headers["content-type"] == "image/svg+xml" and svg.text.startswith("<svg")
 
 
+async def test_the_root_address_leads_to_the_console(client):
+    home = await client.get("/")
+    assert home.status_code == 307 and home.headers["location"] == "/console"
+
+
 async def test_stored_files_are_served_inert(app, client):
     token = sign_visitor(app.state.settings.secret, new_visitor(1, None))
     files = {"file": ("x.svg", b"<svg xmlns='http://www.w3.org/2000/svg'/>", "image/svg+xml")}
