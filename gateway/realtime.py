@@ -19,6 +19,7 @@ from gateway.presence import Presence
 from gateway.realtime_live import LivePush
 from gateway.realtime_resilient import ResilientRedisManager
 from gateway.realtime_widget import WidgetNamespace
+from gateway.realtime_widget_waiting import WaitingPush, mark_seen
 from gateway.socket_payloads import ConsolePresence, ConsoleTyping, TicketRef, checked, error
 from gateway.widget_routes import file_url
 from store.actor import Actor
@@ -139,6 +140,8 @@ class ConsoleNamespace(socketio.AsyncNamespace):
         if viewer is not None:
             viewer.tickets.add(ticket_id)
             viewer.active = True
+            if viewer.user_id is not None:  # opened: its unseen-wait alert stays quiet
+                await mark_seen(self.app, ticket_id=ticket_id, user_id=viewer.user_id)
             await self._announce(sid, viewer, ticket_id, "viewing", hello=True)
         return {"ok": True}
 
@@ -192,6 +195,7 @@ class Realtime:
         self.claims = events.Claims()  # event ids already pushed (see realtime_events)
         self.live = LivePush(self)  # inbound messages, right after their commit
         self.presence = Presence(app)  # agents online / away / offline
+        self.waiting = WaitingPush(app, self)  # widget customers' place in the queue
         self.sio.register_namespace(WidgetNamespace(app, self))
         self.sio.register_namespace(ConsoleNamespace(app, self))
 
@@ -243,6 +247,7 @@ def _sockets_first(http_app, *, sio):
 
 async def startup(app) -> None:
     app.state.dispatcher.listeners.append(app.state.realtime.on_event)
+    app.state.dispatcher.listeners.append(app.state.realtime.waiting.on_event)
     app.state.ingest.listeners.append(app.state.realtime.live.committed)
     app.state.realtime.presence.start()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from dataclasses import dataclass, field
 
 import socketio
@@ -17,16 +18,21 @@ from pydantic import BaseModel, Field, ValidationError
 from channels.base import VerifyError
 from channels.webchat.config import WidgetConfig
 from channels.webchat.limits import NAME
+from channels.webchat.offline import offline_message
 from channels.webchat.parse import parse
 from channels.webchat.verify import Visitor, sign_visitor, verify_user
 from gateway import principal as principals
 from gateway import realtime_events as events
 from gateway import throttle
 from gateway.out_of_hours import hours_status
+from gateway.realtime_widget_waiting import waiting_of
 from gateway.socket_payloads import WidgetContact, WidgetTyping, checked, error
 from gateway.widget_routes import uploaded_attachments
+from store.agent.service import bot_enabled
+from store.assignment.presence import agents_online
 from store.config import accounts
 from store.contacts import service as contacts
+from store.db import utcnow
 from store.messages import Identity
 
 Refused = socketio.exceptions.ConnectionRefusedError
@@ -127,20 +133,33 @@ class WidgetNamespace(socketio.AsyncNamespace):
         if conn is None:
             return
         conversation = conn.visitor.conversation_id
+        now = utcnow()
         async with self.app.state.db.read() as session:
             history = await events.replay(session, conversation, last_seq, self.realtime.file_url)
             conn.ticket_id = await events.latest_ticket(session, conversation)
-            hours = await hours_status(session, channel=NAME)
+            hours = await hours_status(session, channel=NAME, now=now)
+            waiting = await waiting_of(session, conn.ticket_id, now)
+            staffed = await self._staffed(session, hours, now)
         payload = {
             "visitor_token": sign_visitor(self.secret, conn.visitor),
             "conversation_id": conversation,
-            "agents_online": self.realtime.agents_online(),
+            # Someone answers a new message now: the bot, or an agent of the channel's team
+            # online within its hours. False: the widget offers its email form at once.
+            "agents_online": staffed,
+            # Where the wait for a human stands (gateway/realtime_widget_waiting.py).
+            "waiting": waiting,
             # The offline form says when we open again (null while open, or not within 2 years).
             "open_now": hours.open_now,
             "next_open": hours.next_open.isoformat() if hours.next_open else None,
             "history": history,
         }
         await self.emit("session", payload, to=sid)
+
+    @staticmethod
+    async def _staffed(session, hours, now) -> bool:
+        if await bot_enabled(session):
+            return True
+        return hours.open_now and await agents_online(session, now=now, team_id=hours.team_id) > 0
 
     def on_disconnect(self, sid, reason=None):
         self.connections.pop(sid, None)
@@ -205,4 +224,18 @@ class WidgetNamespace(socketio.AsyncNamespace):
             await contacts.note_email(
                 session, identity=sender_of(conn.visitor), email=data.email.strip(), name=data.name
             )
+            mailboxes = await accounts.list_accounts(session, channel="email", active_only=True)
+            mailbox = mailboxes[0].id if mailboxes else None
+        if data.message and data.message.strip():
+            # Nobody can chat now: the message becomes an email ticket, answered by email.
+            inbound = offline_message(
+                conn.visitor,
+                client_id=data.client_id or str(uuid.uuid4()),
+                email=data.email,
+                name=data.name,
+                text=data.message.strip(),
+                account_id=mailbox,
+            )
+            done = await self.app.state.ingest.submit(inbound)
+            return {"ok": True, "ticket_id": done.ticket_id}
         return {"ok": True}

@@ -44,6 +44,9 @@ class WidgetTyping(Payload):
 class WidgetContact(Payload):
     email: str = Field(min_length=3, max_length=300, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     name: str | None = Field(default=None, max_length=200)
+    # The offline form's message: a ticket answered by email (gateway/realtime_widget.py).
+    message: str | None = Field(default=None, max_length=5000)
+    client_id: str | None = Field(default=None, min_length=1, max_length=100)
 
 
 def error(code: str, message: str) -> dict:

@@ -14,10 +14,13 @@ from typing import Any
 from agent_graph import job as agent
 from channels.slack import jobs as slack
 from channels.twilio import jobs as twilio
-from gateway import out_of_hours, sla_jobs
-from gateway.outbox import send
+from gateway import out_of_hours, sla_actions, sla_jobs
+from gateway.outbox import send, staff_mail
 from store.agent.service import bot_enabled
+from store.assignment import alerts
 from store.assignment import jobs as assignment
+from store.assignment.sla_rules import EVENTS as SLA_EVENTS
+from store.assignment.sla_rules import any_rule
 from store.jobs import GaveUpFn, JobContext, JobFn
 from store.sla.business_hours import any_auto_reply
 from store.sla.clocks import CHECK_JOB
@@ -39,6 +42,8 @@ JOBS: dict[str, Job] = {
     "send_message": Job(send.send_message, on=("message.queued",), on_dead=send.gave_up),
     # While the bot is off, messages start no turn at all (the turn checks again when it runs).
     "agent_turn": Job(agent.agent_turn, on=("message.received",), when=bot_enabled),
+    # Triage and a suggested reply for the human, whoever owns the ticket and bot on or off.
+    "agent_assist": Job(agent.agent_assist, on=("message.received",)),
     "agent_review": Job(agent.agent_review, on=(agent.REVIEW_EVENT,)),
     "agent_learn": Job(agent.agent_learn, on=("ticket.updated",)),
     "twilio_fetch_media": Job(
@@ -70,6 +75,16 @@ JOBS: dict[str, Job] = {
     CHECK_JOB: Job(sla_jobs.sla_clock, on=()),
     "out_of_hours_reply": Job(
         out_of_hours.out_of_hours_reply, on=("message.received",), when=any_auto_reply
+    ),
+    # Unseen-wait alerts: each wait (assigned and not opened; queued and not taken) schedules
+    # one check at its due time (store/assignment/alerts.py); the check writes the alert.
+    "unseen_alert_schedule": Job(alerts.schedule_check, on=("ticket.assigned", "ticket.queued")),
+    alerts.CHECK_JOB: Job(alerts.check, on=()),
+    # SLA rules act on warnings and breaches (raise priority, reassign, notify a lead).
+    "sla_actions": Job(sla_actions.sla_actions, on=SLA_EVENTS, when=any_rule),
+    # Staff email: the alert's and the SLA rule's "notify" (through the support mailbox).
+    "notify_staff": Job(
+        staff_mail.notify_staff, on=(alerts.ALERT_EVENT, sla_actions.ESCALATED_EVENT)
     ),
 }
 _BY_EVENT: dict[str, list[str]] = {}

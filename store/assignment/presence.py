@@ -96,3 +96,10 @@ async def agents_online(session: AsyncSession, *, now: datetime, team_id: int | 
             team_members.c.team_id == team_id
         )
     return await session.scalar(query) or 0
+
+
+async def team_ids_of(session: AsyncSession, *, user_id: int) -> list[int]:
+    rows = await session.scalars(
+        select(team_members.c.team_id).where(team_members.c.user_id == user_id)
+    )
+    return list(rows)

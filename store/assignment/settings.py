@@ -28,6 +28,7 @@ def _defaults() -> AssignmentSettings:
         offline_grace_seconds=60,
         heartbeat_ttl_seconds=90,
         reassign_on_offline=False,
+        unseen_alert_minutes=10,
     )
 
 
@@ -54,6 +55,7 @@ def read_settings(row: AssignmentSettings) -> AssignmentSettingsRead:
         heartbeat_ttl_seconds=row.heartbeat_ttl_seconds,
         heartbeat_every_seconds=heartbeat_every(row),
         reassign_on_offline=row.reassign_on_offline,
+        unseen_alert_minutes=row.unseen_alert_minutes,
     )
 
 

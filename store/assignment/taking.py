@@ -17,9 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.actor import Actor
 from store.assignment import queue
-from store.assignment.models import AssignmentSettings
+from store.assignment.models import AssignmentSettings, QueuedTicket, QueueWait
 from store.assignment.selection import has_room, loads
 from store.assignment.settings import timing
+from store.db import utcnow
 from store.outbox.service import emit
 from store.staff.models import Team, User
 from store.staff.presence import effective
@@ -135,5 +136,24 @@ async def record(
         after=after,
         payload=payload,
     )
+    await _note_wait(session, ticket.id)
     await queue.remove(session, ticket_id=ticket.id)
     await session.flush()
+
+
+async def _note_wait(session: AsyncSession, ticket_id: int) -> None:
+    """A queued ticket taken: how long it waited (the widget's wait estimate reads these)."""
+    entry = await session.get(QueuedTicket, ticket_id)
+    if entry is None:
+        return
+    now = utcnow()
+    waited = max(0, int((now - entry.queued_at).total_seconds()))
+    session.add(
+        QueueWait(
+            ticket_id=ticket_id,
+            team_id=entry.team_id,
+            queued_at=entry.queued_at,
+            assigned_at=now,
+            wait_seconds=waited,
+        )
+    )

@@ -110,3 +110,21 @@ class OutOfHoursReply(Base):
     period: Mapped[str] = mapped_column(String(40))
     message_id: Mapped[int | None] = mapped_column(index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SlaRule(Base):
+    """What to do when a ticket's SLA warns or breaches: an escalation rule of the SLA (same
+    shape as the bot's escalation rules: name, enabled, position, conditions), acting on
+    `ticket.sla_breached` or `ticket.sla_warning` (store/sla/actions.py)."""
+
+    __tablename__ = "sla_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    enabled: Mapped[bool] = mapped_column(default=True)
+    position: Mapped[int] = mapped_column(default=0)
+    event: Mapped[str] = mapped_column(String(30))  # ticket.sla_breached | ticket.sla_warning
+    metrics: Mapped[list] = mapped_column(default=list)  # empty: any target
+    conditions: Mapped[dict] = mapped_column(default=dict)  # agent.schemas.RuleConditions
+    actions: Mapped[dict] = mapped_column(default=dict)  # assignment.sla_rule_schemas.SlaActions
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -285,6 +285,7 @@ async def test_settings_round_trip(app, client, admin_headers):
         "heartbeat_ttl_seconds": 90,
         "heartbeat_every_seconds": 30,
         "reassign_on_offline": False,
+        "unseen_alert_minutes": 10,
     }
     team = await add_team(app, "Support")
     body = {"default_team_id": team, "capacities": {"chat": 2}, "heartbeat_ttl_seconds": 60}
