@@ -3,9 +3,12 @@
  * <form data-api="POST /api/v1/teams" data-done="Team saved"> posts its fields as JSON: a name
  * with dots nests ("config.address"), data-kind converts (int, float, bool, list = comma
  * separated, pairs = comma-separated key=value into an object, set / set-int = checkbox group,
- * json), blank fields and disabled fieldsets are
+ * json, intervals = "09:00-17:00, 22:00-06:00" into [{start, end, overnight}], dates = lines of
+ * "2025-12-24 Christmas Eve" into [{date, name}]), blank fields and disabled fieldsets are
  * left out (data-keep sends a blank as null). With data-reveal="key" the answer's `key` is
- * shown once in the form's [data-revealed] box instead of reloading the page.
+ * shown once in the form's [data-revealed] box instead of reloading the page. A 422 puts each
+ * message next to its field (matched by the error's `loc` as a dotted name, else the nearest
+ * [data-errors-for] container, else the form's [data-form-error] line).
  * <button data-call="DELETE /api/v1/teams/3" data-body='{...}' data-confirm="Sure?"> likewise.
  */
 
@@ -21,6 +24,21 @@ function pairs(raw) { // "plan=gold, region=eu" -> {plan: "gold", region: "eu"}
   return out;
 }
 
+function intervals(raw) { // "09:00-17:00, 22:00-06:00" -> [{start, end, overnight}]
+  return raw.split(',').map((s) => s.trim()).filter(Boolean).map((item) => {
+    const [start, end] = item.split('-').map((s) => s.trim());
+    if (!start || !end) throw new Error(`“${item}” is not HH:MM-HH:MM`);
+    return { start, end, overnight: end !== '24:00' && end < start };
+  });
+}
+
+function dates(raw) { // lines of "2025-12-24 Christmas Eve" -> [{date, name}]
+  return raw.split('\n').map((s) => s.trim()).filter(Boolean).map((line) => {
+    const [date, ...name] = line.split(/\s+/);
+    return { date, name: name.join(' ') };
+  });
+}
+
 function converted(el) {
   const kind = el.dataset.kind || 'text';
   if (el.type === 'checkbox' && !kind.startsWith('set')) return el.checked;
@@ -34,6 +52,8 @@ function converted(el) {
     case 'lines': return raw.split('\n').map((s) => s.trim()).filter(Boolean);
     case 'pairs': return pairs(raw);
     case 'json': return JSON.parse(raw);
+    case 'intervals': return intervals(raw);
+    case 'dates': return dates(raw);
     default: return raw;
   }
 }
@@ -72,8 +92,48 @@ function call(spec) {
   return { method, path };
 }
 
+function clearErrors(form) {
+  for (const el of form.querySelectorAll('.field-error')) el.remove();
+  for (const el of form.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
+  const top = form.querySelector('[data-form-error]');
+  if (top) { top.textContent = ''; top.hidden = true; }
+}
+
+/** Where an error's `loc` (["body", "targets", "normal", "first_response_minutes"]) lands. */
+function placeFor(form, loc) {
+  const path = loc[0] === 'body' ? loc.slice(1) : loc;
+  for (let n = path.length; n > 0; n -= 1) {
+    const name = path.slice(0, n).join('.');
+    const field = [...form.elements].find((el) => el.name === name);
+    if (field) return { field, anchor: field.closest('label') || field };
+    const box = form.querySelector(`[data-errors-for="${CSS.escape(name)}"]`);
+    if (box) return { anchor: box };
+  }
+  return null;
+}
+
+function showErrors(form, err) {
+  const errors = (err.problem && err.problem.errors) || [];
+  const top = form.querySelector('[data-form-error]');
+  let unplaced = errors.length ? [] : [err.message];
+  for (const { loc, msg } of errors) {
+    const place = placeFor(form, loc || []);
+    if (!place) { unplaced.push(`${(loc || []).slice(1).join('.') || 'form'}: ${msg}`); continue; }
+    const note = document.createElement('span');
+    note.className = 'field-error';
+    note.setAttribute('role', 'alert');
+    note.textContent = msg.replace(/^Value error, /, '');
+    place.anchor.append(note);
+    if (place.field) place.field.setAttribute('aria-invalid', 'true');
+  }
+  unplaced = unplaced.map((m) => m.replace(/Value error, /, ''));
+  if (top && unplaced.length) { top.textContent = unplaced.join(' · '); top.hidden = false; }
+  toast(err.message, { bad: true });
+}
+
 async function submit(form) {
   const { method, path } = call(form.dataset.api);
+  clearErrors(form);
   let body;
   try {
     body = formBody(form);
@@ -83,7 +143,13 @@ async function submit(form) {
   }
   const button = form.querySelector('button:not([type=button])');
   if (button) button.disabled = true;
-  const result = await attempt(() => api(method, path, body), form.dataset.done || 'Saved');
+  let result;
+  try {
+    result = await api(method, path, body);
+    toast(form.dataset.done || 'Saved');
+  } catch (err) {
+    showErrors(form, err);
+  }
   if (button) button.disabled = false;
   if (result === undefined) return;
   const reveal = form.dataset.reveal;

@@ -12,7 +12,10 @@ export async function api(method, path, body) {
   const data = response.status === 204 ? null : await response.json().catch(() => null);
   if (!response.ok) {
     const detail = (data && (data.detail || data.title)) || response.statusText;
-    throw new Error(typeof detail === 'string' ? detail : JSON.stringify(detail));
+    const error = new Error(typeof detail === 'string' ? detail : JSON.stringify(detail));
+    error.status = response.status;
+    error.problem = data; // problem+json: a 422 lists {loc, msg} in `errors`
+    throw error;
   }
   return data;
 }

@@ -15,6 +15,7 @@ from gateway.console import (
     admin_kb,
     admin_pages,
     admin_rules,
+    admin_sla,
     auth,
     queue,
     stats,
@@ -24,7 +25,18 @@ from gateway.console import (
 from gateway.console.web import STATIC, install_handlers
 
 router = APIRouter(include_in_schema=False)
-for module in (auth, queue, ticket, stats, team_stats, admin, admin_rules, admin_pages, admin_kb):
+for module in (
+    auth,
+    queue,
+    ticket,
+    stats,
+    team_stats,
+    admin,
+    admin_rules,
+    admin_pages,
+    admin_kb,
+    admin_sla,
+):
     router.include_router(module.router)
 
 

@@ -23,6 +23,9 @@ ADMIN_SECTIONS: list[tuple[str, str]] = [
     ("keys", "API keys"),
     ("webhooks", "Webhooks"),
     ("config", "Fields, macros and statuses"),
+    ("assignment", "Assignment and presence"),
+    ("sla", "SLA policies"),
+    ("hours", "Business hours"),
 ]
 templates.env.globals["admin_sections"] = ADMIN_SECTIONS
 

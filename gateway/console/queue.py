@@ -10,11 +10,14 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gateway.console import sla_clock
 from gateway.console.web import Agent, ReadSession, Staff, check_csrf, render
 from gateway.deps import Session
+from store.assignment import queue as waiting_queue
 from store.config import service as config
 from store.console import service as views
 from store.contacts import service as contacts
+from store.db import utcnow
 from store.errors import DomainError
 from store.staff import service as staff
 from store.tickets.models import OPEN_CATEGORIES, PRIORITIES
@@ -34,8 +37,10 @@ SORT_LABELS = {
     "updated": "Least recently updated",
     "-created": "Newest",
     "created": "Oldest",
+    "sla_due": "Due soonest (SLA)",
 }
 PAGE_SIZE = 50
+MAX_WAITING = 1000  # queue entries read per page for the "needs a human" marks
 
 
 @dataclass
@@ -128,7 +133,17 @@ async def _rows(request: Request, session: AsyncSession, me: Staff, query: Queue
     more = None
     if next_cursor:
         more = "/console/queue/rows?" + urlencode(query.params() | {"cursor": next_cursor})
-    return {"tickets": tickets, "contacts": people, "more": more}
+    queued = await waiting_queue.listing(session, team_ids=None, limit=MAX_WAITING)
+    return {
+        "tickets": tickets,
+        "contacts": people,
+        "more": more,
+        "waiting": {w.ticket_id: w for w in queued},
+        "now": utcnow(),
+        "sla_headline": sla_clock.headline,
+        "needs_human": sla_clock.needs_human,
+        "waited": sla_clock.waited,
+    }
 
 
 @router.get("")

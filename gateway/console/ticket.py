@@ -6,12 +6,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.console import bot
+from gateway.console import bot, sla_clock
 from gateway.console.web import Agent, ReadSession, Staff, render, templates
 from gateway.widget_routes import file_url
+from store.assignment import queue as waiting_queue
 from store.config import service as config
 from store.console.timeline import related_tickets, timeline
 from store.contacts import service as contacts
+from store.db import utcnow
 from store.errors import NotFound
 from store.html import sanitize_html
 from store.outbox.service import list_events
@@ -39,6 +41,8 @@ async def _live_parts(request: Request, session: AsyncSession, ticket_id: int) -
             session, ticket=ticket, ticket_ids=[t.id for t in related], events=events
         ),
         "brief": bot.brief(events),
+        "sla": sla_clock.clocks(ticket, utcnow()),
+        "queued": await waiting_queue.is_queued(session, ticket_id=ticket.id),
         "users": {u.id: u for u in await staff.list_users(session)},
         "teams": await staff.list_teams(session),
         "statuses": await config.list_statuses(session),
@@ -87,6 +91,8 @@ def describe(event, users: dict, teams: list) -> str:
             show = names.get(key, {})
             parts.append(f"{label} {_value(before, show)} → {_value(after, show)}")
         return f"{who} changed " + "; ".join(parts)
+    if event.type in ("ticket.assigned", "ticket.queued"):
+        return _assignment(event, teams)
     if event.type == "message.edited":
         return f"{who} edited a message"
     if event.type == "message.deleted":
@@ -94,6 +100,18 @@ def describe(event, users: dict, teams: list) -> str:
     payload = event.payload or {}
     detail = payload.get("action") or payload.get("reason") or ""
     return f"{who}: {event.type.removeprefix('agent.')}" + (f" ({detail})" if detail else "")
+
+
+def _assignment(event, teams: list) -> str:
+    """An assignment or a wait in a queue, with the engine's reason."""
+    payload = event.payload or {}
+    reason = payload.get("reason") or ""
+    if event.type == "ticket.assigned":
+        head = f"Assigned to {payload.get('user_name') or 'an agent'}"
+    else:
+        team = {t.id: t.name for t in teams}.get(payload.get("team_id"))
+        head = f"Waiting in the {team} queue" if team else "Waiting for a human"
+    return f"{head}: {reason}" if reason else head
 
 
 def _value(value, names: dict) -> str:
