@@ -3,6 +3,6 @@ admin API) and the customer portal (/portal)."""
 
 from __future__ import annotations
 
-from gateway.routes import help_api, help_center
+from gateway.routes import help_api, help_center, portal
 
-CUSTOMER_ROUTES = [help_api, help_center]
+CUSTOMER_ROUTES = [help_api, help_center, portal]
