@@ -59,15 +59,14 @@ async def notify_staff(ctx: JobContext, args: dict) -> None:
         config = {**mailboxes[0].config, **mailboxes[0].secrets} if mailboxes else None
         event = await session.get(Event, args["event_id"])
         kind = event.type if event is not None else ""
-        if ticket is not None:
-            subject, lead = _words(kind, args, ticket)
-            number = ticket.number
-    if ticket is None or not to:
-        return
+        if ticket is None or not to:
+            return
+        subject, lead = _words(kind, args, ticket)
+        number, ticket_id = ticket.number, ticket.id
     if config is None:
         log.warning("no active mailbox to send staff email from; %s not emailed", kind)
         return
-    url = f"{ctx.settings.public_url.rstrip('/')}/console/tickets/{ticket.id}"
+    url = f"{ctx.settings.public_url.rstrip('/')}/console/tickets/{ticket_id}"
     message = EmailMessage()
     me = sender(config)
     message["From"] = formataddr((me.display_name or "AutoCRM", me.address))
@@ -82,4 +81,4 @@ async def notify_staff(ctx: JobContext, args: dict) -> None:
     except SendError as exc:
         if exc.retryable:
             raise RetryLater(str(exc)) from exc
-        log.warning("staff email for ticket %s refused: %s", ticket.id, exc)
+        log.warning("staff email for ticket %s refused: %s", ticket_id, exc)
