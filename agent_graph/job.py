@@ -1,8 +1,10 @@
-"""The agent's jobs: answer each inbound customer message; continue a reviewed draft; learn
-from a solved escalation. Which events start them: gateway/outbox/table.py."""
+"""The agent's jobs: answer each inbound customer message; triage every one and draft a reply
+for the human who must answer it; continue a reviewed draft; learn from a solved escalation.
+Which events start them: gateway/outbox/table.py."""
 
 from __future__ import annotations
 
+from agent_graph.assist import assist
 from agent_graph.learning import capture_resolution
 from agent_graph.runner import Agent, LlmDefaults
 from store.jobs import JobContext
@@ -21,7 +23,12 @@ def agent_for(ctx: JobContext) -> Agent:
             api_key=key.get_secret_value() if key is not None else None,
             model=getattr(s, "llm_model", None),
         )
-        ctx.extras["agent"] = Agent(ctx.db, llm=defaults, channel_limits=ctx.channel_limits)
+        ctx.extras["agent"] = Agent(
+            ctx.db,
+            llm=defaults,
+            channel_limits=ctx.channel_limits,
+            public_url=getattr(s, "public_url", "") or "",
+        )
     return ctx.extras["agent"]
 
 
@@ -29,6 +36,18 @@ async def agent_turn(ctx: JobContext, args: dict) -> None:
     if NOISE & set(args.get("flags") or ()):
         return
     await agent_for(ctx).turn(ticket_id=args["ticket_id"], message_id=args["message_id"])
+
+
+async def agent_assist(ctx: JobContext, args: dict) -> None:
+    """Triage whoever owns the ticket; a suggested reply when a human must answer."""
+    if NOISE & set(args.get("flags") or ()):
+        return
+    await assist(
+        ctx.db,
+        agent_for(ctx).retrieve,
+        ticket_id=args["ticket_id"],
+        message_id=args["message_id"],
+    )
 
 
 async def agent_review(ctx: JobContext, args: dict) -> None:

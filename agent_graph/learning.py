@@ -1,5 +1,8 @@
 """Learning from humans: when agents solve a ticket the bot escalated, the customer's question
-and the agents' answer become a resolution example, pending an admin's approval."""
+and the agents' answer become a DRAFT resolution example -- the question generalised, the
+customer's specifics in both replaced by placeholders (store.knowledge.scrub) -- waiting in the
+review queue. Only an approved draft teaches the bot, and approval keeps the answer as any
+next customer may read it: placeholders filled or their sentences dropped."""
 
 from __future__ import annotations
 

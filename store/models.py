@@ -9,6 +9,7 @@ from store.agent.models import (
     GraphWrite,
     RoutingRule,
 )
+from store.agent.triage import TicketTriage
 from store.assignment.models import AssignmentSettings, QueuedTicket
 from store.config.models import ChannelAccount, FieldDefinition, Macro, WorkflowStatus
 from store.console.models import SavedView
@@ -37,6 +38,7 @@ __all__ = [
     "GraphCheckpoint",
     "GraphWrite",
     "RoutingRule",
+    "TicketTriage",
     "ApiKey",
     "AssignmentSettings",
     "QueuedTicket",

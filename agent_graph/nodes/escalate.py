@@ -1,14 +1,16 @@
 """escalate: humans take the ticket — assigned by routing, with a summary and a suggested reply
-waiting for them, and one handoff message to the customer."""
+waiting for them in the brief (the trace; not copied into a note), and one handoff message to
+the customer."""
 
 from __future__ import annotations
 
 from langgraph.runtime import Runtime
 
 from agent_graph import trace
-from agent_graph.replies import handoff_text
+from agent_graph.replies import handoff_text, strip_markdown
 from agent_graph.rules import facts_of
 from agent_graph.state import TurnContext, TurnState
+from agent_graph.suggest import Suggestion, compose, render
 from store.actor import BOT
 from store.assignment import service as assignment
 from store.tickets import ownership
@@ -28,15 +30,18 @@ def reason_of(state: TurnState) -> str:
     return (state.get("decision") or {}).get("reason") or "not confident"
 
 
-def suggested_reply(state: TurnState) -> str:
-    """The bot's own draft if it had one, else the best passage or past answer."""
+def suggested_reply(state: TurnState) -> Suggestion | None:
+    """The bot's own draft if it had one, else a reply grounded in the best past answer or
+    passage, in the customer's language; rendered for the console, plain for the composer."""
     d = state.get("decision") or {}
+    language = state.get("language") or "en"
     if d.get("text") and d.get("action") in ("answer", "clarify"):
-        return d["text"]
-    for e in state.get("examples", [])[:1]:
-        if e.get("answer"):
-            return e["answer"]
-    return next((p["text"] for p in state.get("passages", [])[:1]), "")
+        return Suggestion(
+            strip_markdown(d["text"]), render(d["text"]), language, d.get("sources") or []
+        )
+    return compose(
+        examples=state.get("examples", []), passages=state.get("passages", []), language=language
+    )
 
 
 def summary(state: TurnState, reason: str) -> str:
@@ -78,8 +83,6 @@ async def escalate(state: TurnState, runtime: Runtime[TurnContext]) -> dict:
             now=ctx.now,
         )
         draft = suggested_reply(state)
-        note = summary(state, reason) + (f"\n\nSuggested reply:\n{draft}" if draft else "")
-        await tickets.add_note(session, ticket_id=ticket_id, body=note, actor=BOT)
         if state["channel"] not in NO_HANDOFF_MESSAGE:
             text = handoff_text(ctx.config.handoff_message, state.get("language"))
             message = await tickets.reply(session, ticket_id=ticket_id, body=text, actor=BOT)
@@ -91,7 +94,9 @@ async def escalate(state: TurnState, runtime: Runtime[TurnContext]) -> dict:
             state,
             ctx,
             summary=summary(state, reason),
-            suggested_reply=draft,
+            suggested_reply=draft.text if draft else "",
+            suggested_html=draft.html if draft else "",
+            suggestion_sources=draft.sources if draft else [],
             assignment={"team_id": outcome.team_id, "user_id": outcome.user_id, "why": outcome.why},
             review=state.get("review"),
         )

@@ -1,6 +1,9 @@
-"""triage: language, sentiment, whether a human is asked for, priority and tags."""
+"""triage: language, sentiment, whether a human is asked for, priority and tags -- for the
+bot's turn, and (through `triage_of`) for every inbound message whoever owns the ticket."""
 
 from __future__ import annotations
+
+import re
 
 from langgraph.runtime import Runtime
 
@@ -8,6 +11,17 @@ from agent_graph.language import asks_for_human, detect_language, is_urgent, sen
 from agent_graph.state import TurnContext, TurnState
 
 NEGATIVE_BELOW = -0.3
+# What the customer asks for is not how they feel: "refund" or "cancel my order" alone is a
+# request (the intent says so), not anger. The words are kept out of the mood lexicon's sight.
+REQUEST_WORDS = re.compile(
+    r"\b(refunds?|refunded|refunding|cancel(?:led|ling|lation)?|returns?|returned|"
+    r"reembolso|remboursement|rückerstattung|erstattung|stornieren|annuler|cancelar)\b",
+    re.IGNORECASE,
+)
+
+
+def mood_of(text: str) -> float:
+    return sentiment(REQUEST_WORDS.sub(" ", text))
 
 
 def priority_of(text: str, mood: float, vip: bool) -> str:
@@ -16,16 +30,20 @@ def priority_of(text: str, mood: float, vip: bool) -> str:
     return "high" if mood <= NEGATIVE_BELOW or vip else "normal"
 
 
-async def triage(state: TurnState, runtime: Runtime[TurnContext]) -> dict:
-    text = state["text"]
-    mood = sentiment(text)
+def triage_of(text: str, *, vip: bool = False) -> dict:
+    """The message's triage as plain values (the graph state's triage keys)."""
+    mood = mood_of(text)
     tags = ["negative"] if mood <= NEGATIVE_BELOW else []
-    if state.get("vip"):
+    if vip:
         tags.append("vip")
     return {
         "language": detect_language(text),
         "sentiment": round(mood, 3),
         "asks_human": asks_for_human(text),
-        "priority": priority_of(text, mood, bool(state.get("vip"))),
+        "priority": priority_of(text, mood, vip),
         "tags": tags,
     }
+
+
+async def triage(state: TurnState, runtime: Runtime[TurnContext]) -> dict:
+    return triage_of(state["text"], vip=bool(state.get("vip")))

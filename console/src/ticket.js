@@ -187,7 +187,8 @@ function startBrief(ticketId, box, composer, refresh) {
   box.addEventListener('click', async (e) => {
     const use = e.target.closest('[data-use-text]');
     if (use) {
-      composer.write(use.parentElement.querySelector('[data-suggested]').textContent);
+      const suggested = use.parentElement.querySelector('[data-suggested]');
+      composer.write(suggested.dataset.text || suggested.textContent); // plain text, not the HTML
       toast('Suggested reply is in the composer: edit, then send');
       return;
     }

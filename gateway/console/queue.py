@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gateway.console import sla_clock
 from gateway.console.web import Agent, ReadSession, Staff, check_csrf, render
 from gateway.deps import Session
+from store.agent import triage as ticket_triage
 from store.assignment import queue as waiting_queue
 from store.config import service as config
 from store.console import service as views
@@ -130,6 +131,7 @@ async def _rows(request: Request, session: AsyncSession, me: Staff, query: Queue
         )
     contact_ids = {t.contact_id for t in tickets if t.contact_id}
     people = await contacts.list_by_ids(session, ids=contact_ids)
+    triage = await ticket_triage.for_tickets(session, ticket_ids=[t.id for t in tickets])
     more = None
     if next_cursor:
         more = "/console/queue/rows?" + urlencode(query.params() | {"cursor": next_cursor})
@@ -138,6 +140,7 @@ async def _rows(request: Request, session: AsyncSession, me: Staff, query: Queue
         "tickets": tickets,
         "contacts": people,
         "more": more,
+        "triage": triage,  # intent, mood and language of each ticket's newest message
         "waiting": {w.ticket_id: w for w in queued},
         "now": utcnow(),
         "sla_headline": sla_clock.headline,

@@ -13,8 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.actor import SYSTEM, Actor
+from store.contacts.models import Contact
 from store.db import utcnow
 from store.errors import Invalid
+from store.knowledge import scrub as scrubber
 from store.knowledge.models import EXAMPLE_STATUSES, Article, ResolutionExample
 from store.knowledge.service import digest, touch
 from store.outbox.service import emit
@@ -83,6 +85,7 @@ async def create(
     source: str = "import",
     ticket_id: int | None = None,
     embedder: Embedder | None = None,
+    redactions: list[dict] | None = None,
 ) -> ResolutionExample:
     if status not in EXAMPLE_STATUSES:
         raise Invalid(f"status must be one of {', '.join(EXAMPLE_STATUSES)}")
@@ -96,6 +99,7 @@ async def create(
         status=status,
         source=source,
         ticket_id=ticket_id,
+        redactions=list(redactions or []),
     )
     row.digest = example_digest(row)
     await _embed([row], embedder)
@@ -126,6 +130,8 @@ async def set_status(
     if row.status == status:
         return row
     before = row.status
+    if row.source == "ticket" and status != "pending":
+        _settle(row, status, actor)
     row.status, row.updated_at = status, utcnow()
     await session.flush()
     emit(
@@ -236,6 +242,19 @@ async def has_decided_example(session: AsyncSession, *, ticket_id: int) -> bool:
     return (await session.scalar(query.limit(1))) is not None
 
 
+async def _names_of(session: AsyncSession, ticket: Ticket) -> list[str]:
+    contact = await session.get(Contact, ticket.contact_id) if ticket.contact_id else None
+    return [contact.name] if contact is not None and contact.name else []
+
+
+def _redactions(field: str, found: scrubber.Scrubbed) -> list[dict]:
+    return [
+        {"field": field, "kind": r.kind, "placeholder": r.placeholder, "original": r.original}
+        | {"start": r.start, "end": r.end}
+        for r in found.spans
+    ]
+
+
 async def capture_example(
     session: AsyncSession,
     ticket: Ticket,
@@ -246,11 +265,17 @@ async def capture_example(
     question: str | None = None,
     article_id: int | None = None,
 ) -> ResolutionExample:
-    """Keep the question of a resolved escalated ticket and the human's answer, PENDING an
-    admin's approval. Calling it again for the same ticket updates that pending example."""
+    """Keep the question of a resolved escalated ticket and the human's answer as a DRAFT,
+    pending review: the question generalised, the customer's specifics in both replaced by
+    placeholders (the originals kept beside it for the reviewer only). Calling it again for
+    the same ticket updates that pending draft."""
     question = (question or await _question_of(session, ticket)).strip()
     if not question or not answer_text.strip():
         raise Invalid("a resolution example needs the customer's question and the answer")
+    names = await _names_of(session, ticket)
+    asked = scrubber.generalise_question(question, names=names)
+    answered = scrubber.scrub(answer_text.strip(), names=names)
+    redactions = _redactions("text", asked) + _redactions("answer", answered)
     label = (label or f"ticket-{ticket.id}").strip()[:200]
     existing = await session.scalar(
         select(ResolutionExample).where(
@@ -262,15 +287,82 @@ async def capture_example(
     if existing is None:
         return await create(
             session,
-            text=question,
+            text=asked.text or question,
             label=label,
-            answer=answer_text,
+            answer=answered.text,
             article_id=article_id,
             source="ticket",
             ticket_id=ticket.id,
             actor=actor,
+            redactions=redactions,
         )
-    return await _revise(session, existing, question, label, answer_text, article_id, actor)
+    existing.redactions = redactions
+    return await _revise(session, existing, asked.text, label, answered.text, article_id, actor)
+
+
+def _settle(row: ResolutionExample, status: str, actor: Actor) -> None:
+    """Approving a learned draft keeps only what any customer may read: the answer as the
+    next customer would get it (placeholders filled or their sentences dropped), refused
+    when nothing is left or specifics remain in the question. Either decision wipes the
+    originals the scrubber kept for the reviewer."""
+    if status == "approved":
+        answer = scrubber.personalise(row.answer)
+        if not answer:
+            raise Invalid(
+                "nothing of the answer is left once customer specifics are removed: "
+                "write it in general terms, then approve"
+            )
+        left = [f"{k} {row.text[s:e]!r}" for s, e, k in scrubber.detect(row.text)]
+        if left:
+            raise Invalid(
+                "the question still holds customer specifics ("
+                + ", ".join(left)
+                + "): replace them with placeholders such as {order_number}"
+            )
+        row.answer = answer
+        row.digest = example_digest(row)
+        row.embedding = row.embedding_model = None
+    row.redactions = [{k: v for k, v in r.items() if k != "original"} for r in row.redactions or []]
+    row.reviewed_by, row.reviewed_at = actor.name, utcnow()
+
+
+async def review_draft(
+    session: AsyncSession,
+    *,
+    example_id: int,
+    action: str,
+    actor: Actor,
+    text: str | None = None,
+    answer: str | None = None,
+    label: str | None = None,
+) -> ResolutionExample:
+    """The review queue's verbs on a pending example: edit (stays pending), approve (with
+    any edits; only then does it teach the bot), reject."""
+    row = await get(session, example_id=example_id)
+    if row.status != "pending":
+        raise Invalid(
+            f"example {example_id} is {row.status} already; only pending ones are reviewed"
+        )
+    if text is not None or answer is not None or label is not None:
+        await _revise(
+            session,
+            row,
+            (text if text is not None else row.text).strip(),
+            (label if label is not None else row.label).strip()[:200],
+            answer if answer is not None else row.answer,
+            row.article_id,
+            actor,
+        )
+    if action == "edit":
+        return row
+    if action not in ("approve", "reject"):
+        raise Invalid("action must be approve, edit or reject")
+    return await set_status(
+        session,
+        example_id=example_id,
+        status="approved" if action == "approve" else "rejected",
+        actor=actor,
+    )
 
 
 async def _revise(session, row, question, label, answer, article_id, actor) -> ResolutionExample:

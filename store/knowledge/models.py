@@ -80,6 +80,12 @@ class ResolutionExample(Base):
     embedding: Mapped[bytes | None] = mapped_column(LargeBinary)
     embedding_model: Mapped[str | None] = mapped_column(String(100))
     digest: Mapped[str] = mapped_column(String(32), default="")
+    # A draft learned from a ticket: what the scrubber replaced ({"kind", "placeholder",
+    # "original", "start", "end"}, offsets in `answer`/`text` as "field"); the originals are
+    # for the reviewer only and are wiped when the draft is approved or rejected.
+    redactions: Mapped[list] = mapped_column(default=list)
+    reviewed_by: Mapped[str | None] = mapped_column(String(200))
+    reviewed_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -91,5 +91,18 @@ class ExampleRead(BaseModel):
     status: str
     source: str
     ticket_id: int | None
+    redactions: list[dict] = Field(default_factory=list)
+    reviewed_by: str | None = None
+    reviewed_at: datetime | None = None
     created_at: datetime
     updated_at: datetime
+
+
+class DraftReview(Strict):
+    """A reviewer's decision on a learned draft: edit keeps it pending; approve (with any
+    edits) makes it teach the bot; reject keeps it out."""
+
+    action: Literal["approve", "edit", "reject"]
+    text: str | None = Field(default=None, min_length=1, max_length=5000)
+    answer: str | None = Field(default=None, min_length=1, max_length=20_000)
+    label: str | None = Field(default=None, min_length=1, max_length=200)
