@@ -49,8 +49,9 @@ async def _check_refs(session: AsyncSession, actions: dict) -> None:
             raise Invalid(f"actions.notify.user_ids: user {user_id} does not exist or is inactive")
 
 
-def _values(data) -> dict[str, Any]:
-    values = data.model_dump(exclude_unset=True, exclude={"conditions", "actions"})
+def _values(data, *, unset: bool = False) -> dict[str, Any]:
+    """The columns to write: all of a create (defaults too), only those sent of an update."""
+    values = data.model_dump(exclude_unset=not unset, exclude={"conditions", "actions"})
     if any(values.get(k, "") is None for k in ("name", "enabled", "position", "event")):
         raise Invalid("name, enabled, position and event cannot be null")
     if "metrics" in values and values["metrics"] is None:
@@ -63,7 +64,7 @@ def _values(data) -> dict[str, Any]:
 
 
 async def create(session: AsyncSession, *, data: SlaRuleCreate) -> SlaRule:
-    values = _values(data)
+    values = _values(data, unset=True)
     await _check_refs(session, values["actions"])
     row = SlaRule(**values)
     session.add(row)
