@@ -34,9 +34,9 @@ def upgrade() -> None:
         sa.Column("ticket_id", sa.Integer(), nullable=False),
         sa.Column("message_id", sa.Integer(), nullable=True),
         sa.Column("intent", sa.String(length=200), nullable=True),
-        sa.Column("confidence", sa.Float(), nullable=True),
+        sa.Column("confidence", sa.Double(), nullable=True),
         sa.Column("priority", sa.String(length=10), nullable=False),
-        sa.Column("sentiment", sa.Float(), nullable=False),
+        sa.Column("sentiment", sa.Double(), nullable=False),
         sa.Column("language", sa.String(length=10), nullable=True),
         sa.Column("updated_at", store.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
