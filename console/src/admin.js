@@ -118,7 +118,11 @@ function showErrors(form, err) {
   let unplaced = errors.length ? [] : [err.message];
   for (const { loc, msg } of errors) {
     const place = placeFor(form, loc || []);
-    if (!place) { unplaced.push(`${(loc || []).slice(1).join('.') || 'form'}: ${msg}`); continue; }
+    if (!place) {
+      const where = (loc || []).slice(1).join('.');
+      unplaced.push(where ? `${where}: ${msg}` : msg);
+      continue;
+    }
     const note = document.createElement('span');
     note.className = 'field-error';
     note.setAttribute('role', 'alert');
@@ -128,7 +132,7 @@ function showErrors(form, err) {
   }
   unplaced = unplaced.map((m) => m.replace(/Value error, /, ''));
   if (top && unplaced.length) { top.textContent = unplaced.join(' · '); top.hidden = false; }
-  toast(err.message, { bad: true });
+  toast(`Not saved: ${err.message.replace(/^body: /, '').replace(/Value error, /, '')}`, { bad: true });
 }
 
 async function submit(form) {

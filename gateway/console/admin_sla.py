@@ -58,7 +58,7 @@ async def hours_page(request: Request, session: ReadSession, me: AdminUser, now:
         teams=teams,
         hours=rows,
         weeks={tid: week_text(row.week) if row else {} for tid, row in rows.items()},
-        status={t.id: await hours_status(session, team_id=t.id, now=now) for t in teams},
+        open_status={t.id: await hours_status(session, team_id=t.id, now=now) for t in teams},
         days=DAYS,
         zones=ZONES,
     )
