@@ -1,8 +1,8 @@
 """The customer's side of the gateway, mounted together: the help center (/help and its
-admin API) and the customer portal (/portal)."""
+admin API), the customer portal (/portal), and contacts' duplicates and data rights."""
 
 from __future__ import annotations
 
-from gateway.routes import help_api, help_center, portal
+from gateway.routes import contact_rights, help_api, help_center, portal
 
-CUSTOMER_ROUTES = [help_api, help_center, portal]
+CUSTOMER_ROUTES = [help_api, help_center, portal, contact_rights]

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from channels.twilio.account import E164
 from channels.twilio.limits import SMS_CHANNEL, VOICE_CHANNEL
+from store.contacts.names import caller_name
 from store.messages import Identity, InboundMessage
 
 if TYPE_CHECKING:
@@ -189,7 +190,7 @@ def _heard(
         channel=VOICE_CHANNEL,
         external_id=external_id,
         thread_key=call_sid,
-        sender=Identity("phone", caller),
+        sender=Identity("phone", caller, caller_name(meta.get("caller_name"))),
         text=text.strip(),
         account_id=account_id,
         flags=set() if text.strip() else {"no_speech"},

@@ -51,3 +51,24 @@ class ContactRead(BaseModel):
     attributes: dict[str, Any]
     identities: list[IdentityRead]
     created_at: datetime
+
+
+class SharedDetail(BaseModel):
+    kind: Literal["email", "phone"]
+    value: str
+
+
+class DuplicateRead(BaseModel):
+    """Another contact that shares an email or phone with this one (a merge candidate)."""
+
+    contact: ContactRead
+    reasons: list[SharedDetail]
+
+
+class ErasureRead(BaseModel):
+    contact_id: int
+    erased_at: datetime
+    tickets: int  # kept, with their bodies redacted
+    messages: int  # redacted by this call (0 when it ran before)
+    attachments: int  # removed by this call
+    already_erased: bool
