@@ -6,11 +6,13 @@ import { startAlerts } from './alerts.js';
 import { startClocks } from './clock.js';
 import { connect } from './live.js';
 import { startQueue } from './queue.js';
+import { startReview } from './review.js';
 import { startStatus } from './status.js';
 import { startTicket } from './ticket.js';
 
 // Admin pages: add a module and a line here (e.g. `admin_rules: startAdminRules`).
 const PAGES = { queue: startQueue, ticket: startTicket, admin_assignment: startAdminAssignment };
+PAGES.review = startReview; // the review queue: held bot drafts and learned examples
 const ADMIN = ['rules', 'channels', 'staff', 'kb', 'bot', 'keys', 'webhooks', 'config', 'sla', 'hours'];
 for (const name of ADMIN) {
   PAGES[`admin_${name}`] = startAdmin; // every admin page: data-api forms and data-call buttons
