@@ -60,6 +60,11 @@ h2 { margin: 0; font-size: 16px; font-weight: 600; }
 .file { display: block; margin-top: 4px; color: inherit; }
 .file img { max-width: 100%; max-height: 180px; border-radius: 8px; display: block; }
 .typing { margin: 0; padding: 4px 14px; font-size: 12px; color: #6b7280; font-style: italic; }
+.waiting {
+  margin: 0; padding: 8px 14px; border-top: 1px solid #e5e7eb; background: #eff6ff;
+  color: #1e3a8a; font-size: 13px;
+}
+.offline-fields textarea { flex: 1 1 100%; max-height: 90px; }
 .offline { padding: 10px 14px; border-top: 1px solid #e5e7eb; font-size: 13px; }
 .offline p { margin: 0 0 6px; }
 .offline-fields { display: flex; flex-wrap: wrap; gap: 6px; }

@@ -22,6 +22,8 @@ export class Widget {
     this.sessionId = 0; // counts sessions, so a message is emitted once per session
     this.ready = false;
     this.agentsOnline = true;
+    this.waiting = null; // the server's `waiting`: where a wait for a human stands
+    this.nextOpen = null;
     this.forgetOtherUser();
     this.panel = new Panel(config, {
       open: () => {
@@ -91,6 +93,8 @@ export class Widget {
       conversationId: session.conversation_id,
       userId: this.config.userId || null,
     });
+    this.nextOpen = session.next_open || null;
+    this.waiting = session.waiting || null;
     this.setAgentsOnline(Boolean(session.agents_online));
     const changed = (session.history || []).map((event) => this.onEvent(event, false));
     this.render(changed.filter(Boolean));
@@ -117,6 +121,9 @@ export class Widget {
       this.panel.showTyping(event.author_kind, Boolean(event.typing));
     } else if (event.type === 'status' && (event.status === 'offline' || event.status === 'online')) {
       this.setAgentsOnline(event.status === 'online');
+    } else if (event.type === 'waiting' && event.waiting) {
+      this.waiting = event.waiting;
+      this.showAvailability();
     }
     return null;
   }
@@ -136,8 +143,18 @@ export class Widget {
 
   setAgentsOnline(online) {
     this.agentsOnline = online;
-    this.panel.setPresence(online);
-    this.panel.offline.show(!online);
+    this.showAvailability();
+  }
+
+  // Never promise a human who is not there: while the wait for one is "offline" (nobody in
+  // the team online, or closed), or nobody answers at all, the email form shows instead.
+  showAvailability() {
+    const waiting = this.waiting;
+    const away = !this.agentsOnline || (waiting && waiting.state === 'offline');
+    this.panel.setPresence(!away);
+    this.panel.waiting.show(away ? null : waiting);
+    this.panel.offline.explain(away ? (waiting && waiting.next_open) || this.nextOpen : null);
+    this.panel.offline.show(Boolean(away));
   }
 
   onDisconnect(reason) {

@@ -5,6 +5,7 @@ import { STYLES } from '../styles.js';
 import { Composer } from './composer.js';
 import { MessageLog } from './messages.js';
 import { OfflineForm } from './offline.js';
+import { WaitingLine } from './waiting.js';
 
 const CONNECTION_TEXT = {
   connecting: 'Connecting…',
@@ -23,6 +24,7 @@ export class Panel {
       onError: (text) => this.showAlert(text),
     });
     this.offline = new OfflineForm({ name: config.name, email: config.email, onSubmit: actions.contact });
+    this.waiting = new WaitingLine();
     this.onOpen = actions.open;
     this.build();
   }
@@ -45,7 +47,7 @@ export class Panel {
     },
     h('header', {}, h('div', {}, h('h2', {}, this.config.title), this.presence),
       h('button', { type: 'button', className: 'icon close', 'aria-label': 'Close chat', onClick: () => this.close() }, icon('close'))),
-    this.connection, this.alert, this.log.el, this.typing, this.offline.el, this.composer.el);
+    this.connection, this.alert, this.log.el, this.typing, this.waiting.el, this.offline.el, this.composer.el);
   }
 
   mount() {
