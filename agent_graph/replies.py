@@ -22,6 +22,12 @@ HANDOFF = {
     "es": "Gracias, paso su solicitud a nuestro equipo; le responderá aquí.",
 }
 SOURCE = {"en": "Source", "de": "Quelle", "fr": "Source", "es": "Fuente"}
+SPOKEN_SOURCE = {
+    "en": "This is from our help article {title}.",
+    "de": "Das steht in unserem Hilfeartikel {title}.",
+    "fr": "C'est dans notre article d'aide {title}.",
+    "es": "Está en nuestro artículo de ayuda {title}.",
+}
 
 
 def humanise(label: str) -> str:
@@ -50,16 +56,19 @@ class ReplyStyle:
     max_chars: int | None = None
     one_line: bool = False
     cite_source: bool = True
+    link_only: bool = False  # the citation is the short link alone when the title will not fit
 
 
 # Shorter than the channel allows where length costs the customer: SMS bills every segment
 # (480 characters = 3 concatenated GSM-7 ones, of the 1,600 a body may hold); a caller hears
 # every word; the widget is a chat bubble (5,000 allowed, 2,000 read). Slack advises 4,000 per
 # message; email has no limit worth cutting an answer at.
+# Every answer names its source: title and help-centre link in writing (the link alone in an
+# SMS when title and link do not both fit), the title spoken on a call.
 BOT_STYLES = {
-    "twilio_sms": ReplyStyle(480, one_line=True, cite_source=False),
-    "twilio_voice": ReplyStyle(400, one_line=True, cite_source=False),
-    "webchat": ReplyStyle(2000, cite_source=False),
+    "twilio_sms": ReplyStyle(480, one_line=True, link_only=True),
+    "twilio_voice": ReplyStyle(400, one_line=True),
+    "webchat": ReplyStyle(2000),
     "slack": ReplyStyle(3500),
     "email": ReplyStyle(None),
 }
@@ -106,26 +115,59 @@ def shorten(text: str, limit: int) -> str:
     return cut[: end + 1].rstrip() if end > limit // 2 else cut.rstrip() + "…"
 
 
+def article_link(public_url: str | None, article_id) -> str | None:
+    """The help centre's page of an article (gateway/routes/help_center.py serves it)."""
+    if not public_url or article_id in (None, ""):
+        return None
+    return f"{public_url.rstrip('/')}/help/articles/{article_id}"
+
+
+def citation(
+    source: str | None, link: str | None, limits: Limits, language: str | None, budget: int | None
+) -> str:
+    """The footer naming the answer's article, the longest form that fits `budget`."""
+    if not source and not link:
+        return ""
+    lang = language if language in SOURCE else "en"
+    if limits.speech_only:
+        forms = [" " + SPOKEN_SOURCE[lang].format(title=source)] if source else []
+    else:
+        named = f"{source} ({link})" if source and link else (source or link)
+        forms = [f"\n\n{SOURCE[lang]}: {named}"]
+        if link and source:
+            forms.append(f"\n\n{SOURCE[lang]}: {link}")
+    return next((f for f in forms if budget is None or len(f) <= budget), "")
+
+
 def for_channel(
     text: str,
     channel: str,
     limits: Limits = PLAIN,
     *,
     source: str | None = None,
+    link: str | None = None,
     language: str | None = "en",
 ) -> str:
     """The reply fitted to the channel's limits and the bot's style there, with the source
-    article's title last where the style names it (inside the length, never cut off)."""
+    article's title (and its help-centre link where text can carry one) last: inside the
+    length, never cut off; a long answer is shortened to make room for it."""
     style = BOT_STYLES.get(channel, ReplyStyle())
     if not limits.markdown:
         text = strip_markdown(text)
-    if style.one_line or limits.speech_only:
+    one_line = style.one_line or limits.speech_only
+    if one_line:
         text = re.sub(r"\s*\n\s*", " ", text)
-    cite = source and style.cite_source and not limits.speech_only
-    footer = f"\n\n{SOURCE.get(language or 'en', 'Source')}: {source}" if cite else ""
     longest = max_chars(channel, limits)
+    footer = ""
+    if style.cite_source:
+        budget = longest // 4 if longest is not None else None
+        if not style.link_only and not limits.speech_only and link and budget:
+            budget = max(budget, len(source or "") + len(link) + 20)
+        footer = citation(
+            source, link if not limits.speech_only else None, limits, language, budget
+        )
+        if one_line:
+            footer = footer.replace("\n\n", " ")
     if longest is not None:
-        if len(footer) > longest // 4:
-            footer = ""  # the answer matters more than its title
         text = shorten(text, longest - len(footer))
     return text + footer

@@ -17,13 +17,14 @@ from __future__ import annotations
 import asyncio
 import threading
 import weakref
-from collections.abc import Hashable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from agent_graph.embeddings import default_embedder
 from agent_graph.intent_model import Example, IntentModel, LabelScore
+from agent_graph.query import DEFAULT_FUSION, ConversationQuery, Fusion, Turn
 from agent_graph.vector_index import VectorIndex
 from store.db import Database
 from store.knowledge import revisions
@@ -32,8 +33,9 @@ from store.knowledge.models import Chunk, ResolutionExample
 from store.knowledge.schemas import language_of
 from store.knowledge.search import search_chunks
 
-RRF_K = 60  # reciprocal-rank constant (Cormack et al. 2009): damps the head of each list
 _NEVER = "never-read"
+PER_ARTICLE = 2  # passages of one article among a retrieval's k
+HEADING_CACHE = 50_000  # title/heading vectors kept in memory (then the on-disk cache serves)
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,12 @@ class Passage:
     similarity: float  # cosine of the question's embedding to this passage's
     lexical_rank: int | None  # 1-based rank in the full-text results, None if not found there
     vector_rank: int | None  # 1-based rank among nearest vectors, None if not among them
+    fused: float = 0.0  # the reciprocal-rank fusion score that ordered the passages
+    # cosines of the question to the article's title and to the passage's heading path: a
+    # short question ("how long does shipping take?") often matches where a text sits
+    # better than the text itself
+    title_similarity: float = 0.0
+    heading_similarity: float = 0.0
 
 
 @dataclass
@@ -54,6 +62,7 @@ class Retrieved:
     passages: list[Passage]
     examples: list[LabelScore]
     answers: dict[str, str] = field(default_factory=dict)  # label -> a human's answer
+    query: ConversationQuery | None = None  # what was searched for
 
 
 @dataclass(frozen=True)
@@ -96,6 +105,7 @@ class KnowledgeIndex:
         self._tokens: dict[str, str] = {}
         self._locks: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         self._cpu = threading.Lock()
+        self._heading_vectors: dict[str, np.ndarray] = {}  # title or heading path -> vector
 
     # --- keeping up with the database -------------------------------------------------
 
@@ -187,57 +197,81 @@ class KnowledgeIndex:
         hits = [h for lang in langs for h in self._by_language[lang].search(query, k=pool)]
         return sorted(hits, key=lambda h: -h[1])[:pool]
 
-    def _think(self, text: str, langs: list[str], pool: int, k: int):
-        """CPU part of a query, in one worker thread: embed, nearest passages, classify."""
-        query = self.query_embedder.embed([text])
-        nearest = self._nearest(query[0], langs, pool)
-        examples = self.model.predict([text], k=min(k, 5), vectors=query)[0]
-        return query[0], nearest, examples
+    def _think(self, query: ConversationQuery, langs: list[str], pool: int, k: int, fusion):
+        """CPU part of a query, in one worker thread: embed the latest message (and the
+        conversation before it, in the same batch), nearest passages, classify."""
+        texts = [query.latest] + ([query.context] if query.context else [])
+        vectors = self.query_embedder.embed(texts)
+        vector = conversation_vector(vectors, fusion.context_weight)
+        nearest = self._nearest(vector, langs, pool)
+        # The examples classifier reads the latest message: its thresholds are tuned on that.
+        examples = self.model.predict([query.latest], k=min(k, 5), vectors=vectors[:1])[0]
+        return vector, nearest, examples
 
     async def retrieve(
-        self, db: Database, text: str, *, locale: str | None = None, k: int = 8
+        self,
+        db: Database,
+        text: str,
+        *,
+        history: Sequence[Turn] = (),
+        locale: str | None = None,
+        k: int = 8,
+        fusion: Fusion = DEFAULT_FUSION,
     ) -> Retrieved:
         await self.refresh(db)
         langs, only = self._languages(locale)
         pool = max(4 * k, 20)
+        query = ConversationQuery.of(text, history, fusion)
 
-        async def lexical():
+        async def lexical(words: str):
+            if not words:
+                return []
             async with db.read() as session:
-                return await search_chunks(session, text, locale=only, limit=pool)
+                return await search_chunks(session, words, locale=only, limit=pool)
 
-        (query, nearest, examples), lexical_hits = await asyncio.gather(
-            asyncio.to_thread(self._think, text, langs, pool, k), lexical()
+        (vector, nearest, examples), latest_hits, context_hits = await asyncio.gather(
+            asyncio.to_thread(self._think, query, langs, pool, k, fusion),
+            lexical(query.latest),
+            lexical(query.context),
         )
-        passages = self._fuse(query, nearest, lexical_hits, k)
+        passages = self._fuse(vector, nearest, latest_hits, context_hits, k, fusion)
+        passages = await asyncio.to_thread(self._with_headings, vector, passages)
         answers = {
             s.label: self._examples[s.example_id][1]
             for s in examples
             if s.example_id in self._examples
         }
-        return Retrieved(passages, examples, answers)
+        return Retrieved(passages, examples, answers, query=query)
 
-    def _fuse(self, query: np.ndarray, nearest, lexical_hits, k: int) -> list[Passage]:
-        """Reciprocal-rank fusion of the two lists; similarity is always the cosine."""
-        score: dict[Hashable, float] = {}
+    def _fuse(self, query, nearest, latest_hits, context_hits, k, fusion) -> list[Passage]:
+        """Weighted reciprocal-rank fusion of the nearest vectors and the two full-text
+        searches; `similarity` is always the cosine to the conversation's query vector."""
         sim: dict[int, float] = {}
-        vrank: dict[int, int] = {}
-        lrank: dict[int, int] = {}
-        for rank, (chunk_id, cosine) in enumerate(nearest, start=1):
-            score[chunk_id] = 1 / (RRF_K + rank)
-            sim[chunk_id], vrank[chunk_id] = cosine, rank
         metas = dict(self._chunks)
-        for hit in lexical_hits:
+        for chunk_id, cosine in nearest:
+            sim[chunk_id] = cosine
+        for hit in [*latest_hits, *context_hits]:
             vec = np.frombuffer(hit.embedding, np.float32)
             if vec.shape != query.shape:
                 continue  # embedded by another model: not comparable
-            score[hit.chunk_id] = score.get(hit.chunk_id, 0.0) + 1 / (RRF_K + hit.rank)
             sim.setdefault(hit.chunk_id, float(vec @ query))
-            lrank[hit.chunk_id] = hit.rank
             metas.setdefault(
                 hit.chunk_id,
                 _ChunkMeta(hit.article_id, hit.title, hit.heading, hit.text, hit.locale, ""),
             )
-        best = sorted(score, key=lambda i: (-score[i], -sim[i]))[:k]
+        vrank = {c: r for r, (c, _) in enumerate(nearest, start=1)}
+        lrank = {h.chunk_id: h.rank for h in latest_hits if h.chunk_id in sim}
+        crank = {h.chunk_id: h.rank for h in context_hits if h.chunk_id in sim}
+        score = fuse_ranks(
+            [
+                (fusion.dense_weight, vrank),
+                (fusion.lexical_weight, lrank),
+                (fusion.lexical_context_weight, crank),
+            ],
+            fusion.rrf_k,
+        )
+        ranked = sorted((i for i in score if i in metas), key=lambda i: (-score[i], -sim[i]))
+        best = per_article(ranked, lambda i: metas[i].article_id, k)
         return [
             Passage(
                 i,
@@ -249,10 +283,56 @@ class KnowledgeIndex:
                 round(sim[i], 6),
                 lrank.get(i),
                 vrank.get(i),
+                round(score[i], 6),
             )
             for i in best
-            if i in metas
         ]
+
+    def _with_headings(self, query: np.ndarray, passages: list[Passage]) -> list[Passage]:
+        """The passages with their title and heading-path cosines (vectors kept per text)."""
+        names = [n for p in passages for n in (p.title, p.heading)]
+        missing = list(dict.fromkeys(n for n in names if n not in self._heading_vectors))
+        if missing:
+            if len(self._heading_vectors) > HEADING_CACHE:
+                self._heading_vectors.clear()
+            vectors = self.embedder.embed(missing)
+            self._heading_vectors.update(zip(missing, vectors, strict=True))
+        cos = {n: round(float(self._heading_vectors[n] @ query), 6) for n in names}
+        return [
+            replace(p, title_similarity=cos[p.title], heading_similarity=cos[p.heading])
+            for p in passages
+        ]
+
+
+def per_article(ranked: list[int], article_of, k: int, cap: int = PER_ARTICLE) -> list[int]:
+    """The first `k` of `ranked` taking at most `cap` passages of any one article, so the
+    decision sees several articles (and recall@5 five of them at k=10)."""
+    seen: dict = {}
+    out = []
+    for i in ranked:
+        article = article_of(i)
+        if seen.get(article, 0) < cap:
+            seen[article] = seen.get(article, 0) + 1
+            out.append(i)
+            if len(out) == k:
+                break
+    return out
+
+
+def conversation_vector(vectors: np.ndarray, context_weight: float) -> np.ndarray:
+    """The latest message's vector, leaning towards the conversation's by `context_weight`."""
+    vector = vectors[0] + (context_weight * vectors[1] if len(vectors) > 1 else 0.0)
+    return (vector / (np.linalg.norm(vector) or 1.0)).astype(np.float32)
+
+
+def fuse_ranks(lists: Sequence[tuple[float, dict]], rrf_k: int) -> dict:
+    """Weighted reciprocal-rank fusion: sum of weight / (rrf_k + rank) over the lists."""
+    score: dict = {}
+    for weight, ranks in lists:
+        if weight:
+            for item, rank in ranks.items():
+                score[item] = score.get(item, 0.0) + weight / (rrf_k + rank)
+    return score
 
 
 # --- the process-wide instances ---------------------------------------------------------
@@ -284,6 +364,16 @@ def index_for(db: Database) -> KnowledgeIndex:
     return index
 
 
-async def retrieve(db: Database, text: str, *, locale: str | None = None, k: int = 8) -> Retrieved:
-    """Passages (preferring `locale`'s articles) and example labels for a customer's text."""
-    return await index_for(db).retrieve(db, text, locale=locale, k=k)
+async def retrieve(
+    db: Database,
+    text: str,
+    *,
+    history: Sequence[Turn] = (),
+    locale: str | None = None,
+    k: int = 8,
+    fusion: Fusion = DEFAULT_FUSION,
+) -> Retrieved:
+    """Passages (preferring `locale`'s articles) for a customer's latest message read with the
+    conversation before it (`history`, oldest first), and example labels for the message."""
+    index = index_for(db)
+    return await index.retrieve(db, text, history=history, locale=locale, k=k, fusion=fusion)

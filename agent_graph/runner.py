@@ -29,10 +29,10 @@ class LlmDefaults:
     model: str | None = None
 
 
-async def _kb_retrieve(db, text, *, locale=None, k=8):
+async def _kb_retrieve(db, text, *, history=(), locale=None, k=8):
     from agent_graph.retrieval import retrieve  # the knowledge store; imported on first use
 
-    return await retrieve(db, text, locale=locale, k=k)
+    return await retrieve(db, text, history=history, locale=locale, k=k)
 
 
 TOOL_FIELDS = (
@@ -63,8 +63,10 @@ class Agent:
         retrieve: Retriever | None = None,
         llm=LlmDefaults(),
         channel_limits: Mapping[str, Limits] | None = None,
+        public_url: str = "",
     ):
         self.db = db
+        self.public_url = public_url
         self.retrieve = retrieve or _kb_retrieve
         self.llm = llm
         self.channel_limits = dict(channel_limits or {})
@@ -90,6 +92,7 @@ class Agent:
             tools=tools,
             now=utcnow(),
             channel_limits=self.channel_limits,
+            public_url=self.public_url,
         )
 
     def _config(self, row) -> BotConfig:

@@ -11,7 +11,7 @@ from store.agent.thresholds import BotThresholds
 from store.db import Database
 from store.messages import Limits
 
-# retrieve(db, text, *, locale=None, k=8) -> Retrieved (agent_graph.retrieval)
+# retrieve(db, text, *, history=(), locale=None, k=8) -> Retrieved (agent_graph.retrieval)
 Retriever = Callable[..., Awaitable[Any]]
 
 
@@ -36,6 +36,7 @@ class TurnState(TypedDict, total=False):
     tags: list[str]
     intent: str | None
     # retrieve
+    history: list[dict]  # the ticket's turns before this message that retrieval read
     passages: list[dict]
     examples: list[dict]
     confidence: float
@@ -80,6 +81,8 @@ class TurnContext:
     extras: dict[str, Any] = field(default_factory=dict)
     # Limits of the registered channels by name, from the gateway (agent_graph sees no channels)
     channel_limits: Mapping[str, Limits] = field(default_factory=dict)
+    # The gateway's public base URL: answers link to {public_url}/help/articles/{id}
+    public_url: str = ""
 
     def limits_of(self, channel: str) -> Limits:
         """The channel's Limits; an undeclared channel (the inbound API) takes plain text."""

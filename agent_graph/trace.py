@@ -18,6 +18,34 @@ from store.tickets.schemas import TicketUpdate
 __all__ = ["DECISION_EVENT", "REVIEW_EVENT", "apply_triage", "payload", "record"]
 
 
+# What the console's trace view shows of each passage: where it is, and every score.
+PASSAGE_FIELDS = (
+    "chunk_id",
+    "article_id",
+    "title",
+    "heading",
+    "similarity",
+    "heading_similarity",
+    "title_similarity",
+    "fused",
+    "lexical_rank",
+    "vector_rank",
+)
+
+
+def decided_by(d: dict, guard: dict | None) -> str:
+    """The rule that decided, in one name: an escalation rule, the knowledge policy
+    (agent_graph.grounding), the examples/passages thresholds (agent_graph.decision) or the
+    LLM."""
+    if guard and guard.get("action") == "escalate":
+        return f"guard: {guard.get('rule')}"
+    if d.get("rule"):
+        return d["rule"]
+    if d.get("model") not in (None, "retrieval"):
+        return "llm"
+    return f"thresholds.{d.get('action', 'escalate')}"
+
+
 def payload(state: TurnState, ctx: TurnContext, **extra) -> dict:
     d = state.get("decision") or {}
     guard = state.get("guard")
@@ -32,8 +60,10 @@ def payload(state: TurnState, ctx: TurnContext, **extra) -> dict:
         "confidence": d.get("confidence"),
         "thresholds": ctx.config.thresholds.model_dump() if ctx.config.mode != "llm" else None,
         "latency_ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
+        "decided_by": decided_by(d, guard),
+        "history": [h["role"] for h in state.get("history") or []],
         "passages": [
-            {k: p[k] for k in ("chunk_id", "article_id", "title", "heading", "similarity")}
+            {k: p.get(k) for k in PASSAGE_FIELDS} | {"text": (p.get("text") or "")[:240]}
             for p in state.get("passages", [])[:8]
         ],
         "examples": [

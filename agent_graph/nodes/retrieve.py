@@ -1,10 +1,15 @@
-"""retrieve: knowledge-base passages and resolution examples for the customer's words."""
+"""retrieve: knowledge-base passages and resolution examples for the customer's words, read
+with the ticket's recent turns (the customer's and ours) so a follow-up finds its article."""
 
 from __future__ import annotations
 
 from langgraph.runtime import Runtime
 
+from agent_graph.query import Fusion, Turn, role_of
 from agent_graph.state import TurnContext, TurnState
+from store.tickets import bot_view
+
+HISTORY_TURNS = Fusion().history_turns
 
 
 def _passage(p) -> dict:
@@ -16,6 +21,9 @@ def _passage(p) -> dict:
         "text": p.text,
         "locale": getattr(p, "locale", None),
         "similarity": round(float(p.similarity), 4),
+        "fused": round(float(getattr(p, "fused", 0.0)), 5),
+        "lexical_rank": getattr(p, "lexical_rank", None),
+        "vector_rank": getattr(p, "vector_rank", None),
     }
 
 
@@ -40,9 +48,26 @@ def answers_of(retrieved) -> dict[str, str]:
     return found
 
 
+async def conversation(ctx: TurnContext, state: TurnState) -> list[Turn]:
+    """The ticket's turns before this message, oldest first."""
+    if not state.get("message_id"):
+        return []
+    async with ctx.db.read() as session:
+        rows = await bot_view.recent_turns(
+            session,
+            ticket_id=state["ticket_id"],
+            before_message_id=state["message_id"],
+            limit=HISTORY_TURNS,
+        )
+    return [Turn(role_of(kind), text) for kind, text in rows]
+
+
 async def retrieve(state: TurnState, runtime: Runtime[TurnContext]) -> dict:
     ctx = runtime.context
-    found = await ctx.retrieve(ctx.db, state["text"], locale=state.get("language"), k=8)
+    history = await conversation(ctx, state)
+    found = await ctx.retrieve(
+        ctx.db, state["text"], history=history, locale=state.get("language"), k=8
+    )
     answers = answers_of(found)
     examples = [_example(s, answers) for s in found.examples]
     passages = [_passage(p) for p in found.passages]
@@ -52,5 +77,6 @@ async def retrieve(state: TurnState, runtime: Runtime[TurnContext]) -> dict:
         "examples": examples,
         "passages": passages,
         "intent": top["label"] if top else None,
+        "history": [{"role": t.role, "text": t.text[:300]} for t in history],
         "confidence": round(max(scores, default=0.0), 4),
     }

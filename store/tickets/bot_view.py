@@ -57,3 +57,22 @@ async def list_open_for_contact(session: AsyncSession, *, contact_id: int) -> li
         .order_by(Ticket.id)
     )
     return list(await session.scalars(query))
+
+
+async def recent_turns(
+    session: AsyncSession, *, ticket_id: int, before_message_id: int, limit: int = 6
+) -> list[tuple[str, str]]:
+    """(author kind, text) of the ticket's last `limit` messages before the given one, oldest
+    first: the conversation the bot reads a new message in (retrieval uses it)."""
+    query = (
+        select(Message.author_kind, Message.text)
+        .where(
+            Message.ticket_id == ticket_id,
+            Message.id < before_message_id,
+            Message.author_kind.in_(("customer", "agent", "bot")),
+        )
+        .order_by(Message.id.desc())
+        .limit(limit)
+    )
+    rows = (await session.execute(query)).all()
+    return [(kind, text) for kind, text in reversed(rows) if (text or "").strip()]

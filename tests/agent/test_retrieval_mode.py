@@ -29,7 +29,10 @@ async def test_answers_from_the_matching_article_with_a_trace(app, client, admin
     assert trace["passages"][0]["title"] == "Reset your password"
     assert trace["passages"][0]["similarity"] > trace["passages"][1]["similarity"]
     top = trace["passages"][0]
-    assert trace["sources"] == [{"kind": "passage", "id": top["chunk_id"], "title": top["title"]}]
+    assert trace["sources"] == [
+        {"kind": "passage", "id": top["chunk_id"], "title": top["title"], "article_id": "1"}
+    ]
+    assert trace["decided_by"] == "knowledge.answer" and top["heading_similarity"] > 0
     assert trace["thresholds"]["chunk_answer_similarity"] > 0 and trace["latency_ms"] > 0
     assert (await ticket(client, admin_headers, tid))["owner"] == "bot"
 

@@ -62,7 +62,27 @@ def test_sms_is_plain_and_short():
     text = for_channel(MARKDOWN + " More words." * 80, "twilio_sms", limits("twilio_sms"))
     assert "**" not in text and "##" not in text and "\n" not in text
     assert "sign-in page (https://x.test/login)" in text and len(text) <= 480
-    assert "Source" not in for_channel("Short.", "twilio_sms", limits("twilio_sms"), source="Reset")
+
+
+
+LINK = "https://help.example.test/help/articles/12"
+
+
+def test_sms_cites_title_and_short_link_when_both_fit():
+    sms = limits("twilio_sms")
+    assert for_channel("Short.", "twilio_sms", sms, source="Reset", link=LINK) == (
+        f"Short. Source: Reset ({LINK})"
+    )
+    long_title = "A very long article title " * 5
+    text = for_channel("Short." * 200, "twilio_sms", sms, source=long_title, link=LINK)
+    assert text.endswith(f"Source: {LINK}") and len(text) <= 480  # the link, never cut off
+
+
+def test_chat_and_email_name_the_title_and_the_help_centre_link():
+    for channel in ("webchat", "email", "slack"):
+        text = for_channel("Answer." * 600, channel, limits(channel), source="Reset", link=LINK)
+        assert text.endswith(f"\n\nSource: Reset ({LINK})")
+        assert len(text) <= (max_chars(channel, limits(channel)) or len(text))
 
 
 def test_email_is_plain_text_as_its_limits_say_and_names_its_source():
@@ -80,10 +100,11 @@ def test_slack_keeps_its_markdown():
     assert for_channel(MARKDOWN, "slack", limits("slack")).startswith("## Reset\nChoose **Forgot")
 
 
-def test_voice_is_one_spoken_line_without_a_source():
-    text = for_channel(MARKDOWN, "twilio_voice", limits("twilio_voice"), source="Reset")
+def test_voice_is_one_spoken_line_that_says_the_title_and_no_link():
+    text = for_channel(MARKDOWN, "twilio_voice", limits("twilio_voice"), source="Reset", link=LINK)
     assert text == (
         "Reset Choose Forgot password on the sign-in page (https://x.test/login). - step one"
+        " This is from our help article Reset."
     )
 
 
