@@ -21,7 +21,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from channels.base import SendError
 from gateway.deps import get_database
-from gateway.help import i18n, page, pick_language
+from gateway.help import i18n, page, pick_language, remember_language
 from gateway.portal_mail import NoMailbox, count_request, send_link
 from gateway.throttle import Throttled, client_address
 from store.errors import Invalid, NotFound
@@ -54,7 +54,9 @@ def _render(request: Request, template: str, context: dict, *, status_code: int 
     switch = {c: f"{request.url.path}?{urlencode(query | {'lang': c})}" for c in languages}
     values = {"lang": lang, "languages": languages, "switch": switch, "customer": None}
     values["channel_label"] = lambda name: CHANNEL_LABELS.get(name, name)
-    return page(request, template, values | context, status_code=status_code)
+    response = page(request, template, values | context, status_code=status_code)
+    remember_language(response, request, lang)
+    return response
 
 
 def _words(request: Request) -> dict[str, str]:

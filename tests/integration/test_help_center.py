@@ -149,3 +149,18 @@ async def test_category_changes_need_kb_write(client, app):
         headers={"Authorization": f"Bearer {key}"},
     )
     assert refused.status_code == 403
+
+
+async def test_the_widget_can_ask_for_suggestions_as_the_customer_types(client, app):
+    reset = await add(app, *RESET_EN)
+    await add(app, *REFUNDS)
+    found = await client.get(
+        "/api/v1/public/help/suggest", params={"q": "i forgot my password", "lang": "en"}
+    )
+    assert found.status_code == 200
+    assert found.headers["access-control-allow-origin"] == "*"
+    first = found.json()[0]
+    assert first["article_id"] == reset and first["locale"] == "en"
+    assert first["url"].endswith(f"/help/articles/{reset}-reset-your-password")
+    short = await client.get("/api/v1/public/help/suggest", params={"q": "hi"})
+    assert short.status_code == 422  # too short to suggest anything yet

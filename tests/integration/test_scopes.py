@@ -111,6 +111,15 @@ REQUIRED: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/business-hours/channels"): TR,
     ("PUT", "/api/v1/business-hours/channels/{channel}"): ADMIN,
     ("GET", "/api/v1/business-hours/channels/{channel}/status"): TR,
+    ("GET", "/api/v1/help/categories"): KR,
+    ("POST", "/api/v1/help/categories"): KW,
+    ("PATCH", "/api/v1/help/categories/{category_id}"): KW,
+    ("DELETE", "/api/v1/help/categories/{category_id}"): KW,
+    ("PUT", "/api/v1/help/articles/{article_id}/placement"): KW,
+    ("GET", "/api/v1/help/articles/{article_id}/votes"): KR,
+    ("GET", "/api/v1/contacts/{contact_id}/duplicates"): CR,
+    ("GET", "/api/v1/contacts/{contact_id}/export"): ADMIN,
+    ("POST", "/api/v1/contacts/{contact_id}/erase"): ADMIN,
 }
 
 # A key that lacks the scope: for a read/write scope, the other scopes of the same family are
