@@ -10,6 +10,7 @@ import json
 import uuid
 import zipfile
 
+import pytest
 from sqlalchemy import select
 
 from channels.twilio.parse import parse_call
@@ -18,6 +19,7 @@ from store.contacts import service as contacts
 from store.contacts.names import caller_name
 from store.messages import Attachment, Identity, InboundMessage
 from store.outbox.models import Event
+from store.privacy import erase as erase_module
 from store.tickets.ingest_writer import write_one
 from tests.gateway_fixtures import make_key
 
@@ -199,3 +201,30 @@ async def test_erasure_keeps_the_skeleton_and_is_idempotent(app, client, admin_h
     # The person writes again: a new contact, nothing joins the erased one.
     back = await _write(app, name="Ann")
     assert (await _contact(client, admin_headers, back.ticket_id))["id"] != contact_id
+
+
+async def test_an_erasure_that_dies_half_way_is_finished_by_running_it_again(
+    app, client, admin_headers, monkeypatch
+):
+    contact_id, ticket_id = await _ann_with_history(app, client, admin_headers)
+    path = files.path_for(hashlib.sha256(PHOTO).hexdigest())
+
+    async def crash(*args, **kwargs):
+        raise RuntimeError("the process died here")
+
+    monkeypatch.setattr(erase_module, "_history", crash)
+    url = f"/api/v1/contacts/{contact_id}/erase"
+    with pytest.raises(RuntimeError):
+        await client.post(url, json={"confirm": True}, headers=admin_headers)
+    assert not path.exists()  # the files went first; the rows' transaction rolled back
+    contact = (await client.get(f"/api/v1/contacts/{contact_id}", headers=admin_headers)).json()
+    assert contact["identities"] != []
+
+    monkeypatch.undo()
+    finished = await client.post(url, json={"confirm": True}, headers=admin_headers)
+    assert finished.status_code == 200, finished.text
+    assert (finished.json()["messages"], finished.json()["attachments"]) == (2, 1)
+    messages = (
+        await client.get(f"/api/v1/tickets/{ticket_id}/messages", headers=admin_headers)
+    ).json()
+    assert [m["text"] for m in messages] == ["[erased]", "[erased]"]
