@@ -40,7 +40,10 @@ SCHEMA = {
 
 SYSTEM = """You are a customer-support agent. Answer only from the knowledge passages and past
 resolutions below or from tool results; never invent facts. If the question is ambiguous between
-topics, ask one short clarifying question naming them. If you cannot answer with confidence, or
+topics, ask one short clarifying question naming them. If a passage answers only under
+conditions the customer has not yet said whether they meet (eligibility rules, "if you ..."),
+ask one yes/no follow-up question about the first such condition (action clarify, sources:
+that passage) instead of answering. If you cannot answer with confidence, or
 the customer needs something only a human can do, escalate. Reply in the customer's language
 ({language}), as {form}. Return the decision as JSON: action (answer | clarify | escalate),
 reply, reason, sources (the ids of the passages you used).
@@ -74,7 +77,16 @@ def first_messages(state: TurnState, form: str = "plain text, no Markdown") -> l
         passages=passages or "(none)",
         examples=examples or "(none)",
     )
-    return [{"role": "system", "content": system}, {"role": "user", "content": state["text"]}]
+    # The conversation so far (the retrieve node read it from the ticket), then the new words.
+    earlier = [
+        {"role": "user" if h["role"] == "customer" else "assistant", "content": h["text"]}
+        for h in state.get("history") or []
+    ]
+    return [
+        {"role": "system", "content": system},
+        *earlier,
+        {"role": "user", "content": state["text"]},
+    ]
 
 
 def client_for(config: BotConfig) -> openai.AsyncOpenAI:

@@ -50,7 +50,7 @@ class Passage:
     lexical_rank: int | None  # 1-based rank in the full-text results, None if not found there
     vector_rank: int | None  # 1-based rank among nearest vectors, None if not among them
     fused: float = 0.0  # the reciprocal-rank fusion score that ordered the passages
-    # cosines of the question to the article's title and to the passage's heading path: a
+    # cosines of the question to the article's title and to the passage's own heading: a
     # short question ("how long does shipping take?") often matches where a text sits
     # better than the text itself
     title_similarity: float = 0.0
@@ -289,8 +289,8 @@ class KnowledgeIndex:
         ]
 
     def _with_headings(self, query: np.ndarray, passages: list[Passage]) -> list[Passage]:
-        """The passages with their title and heading-path cosines (vectors kept per text)."""
-        names = [n for p in passages for n in (p.title, p.heading)]
+        """The passages with their title and own-heading cosines (vectors kept per text)."""
+        names = [n for p in passages for n in (p.title, section_of(p.heading))]
         missing = list(dict.fromkeys(n for n in names if n not in self._heading_vectors))
         if missing:
             if len(self._heading_vectors) > HEADING_CACHE:
@@ -299,9 +299,14 @@ class KnowledgeIndex:
             self._heading_vectors.update(zip(missing, vectors, strict=True))
         cos = {n: round(float(self._heading_vectors[n] @ query), 6) for n in names}
         return [
-            replace(p, title_similarity=cos[p.title], heading_similarity=cos[p.heading])
+            replace(p, title_similarity=cos[p.title], heading_similarity=cos[section_of(p.heading)])
             for p in passages
         ]
+
+
+def section_of(heading: str) -> str:
+    """A passage's own heading: the last part of its path "Title > Section > Subsection"."""
+    return heading.rsplit(" > ", 1)[-1]
 
 
 def per_article(ranked: list[int], article_of, k: int, cap: int = PER_ARTICLE) -> list[int]:

@@ -21,6 +21,8 @@ def _passage(p) -> dict:
         "text": p.text,
         "locale": getattr(p, "locale", None),
         "similarity": round(float(p.similarity), 4),
+        "heading_similarity": round(float(getattr(p, "heading_similarity", 0.0)), 4),
+        "title_similarity": round(float(getattr(p, "title_similarity", 0.0)), 4),
         "fused": round(float(getattr(p, "fused", 0.0)), 5),
         "lexical_rank": getattr(p, "lexical_rank", None),
         "vector_rank": getattr(p, "vector_rank", None),

@@ -134,3 +134,31 @@ async def test_llm_timeout_escalates_and_loses_nothing(app, client, admin_header
     assert "How do I reset my password?" in trace["summary"]
     # the suggested reply for the human (in the brief) is the best passage
     assert "Forgot password" in trace["suggested_reply"]
+
+
+async def test_llm_asks_a_follow_up_reading_the_whole_conversation(
+    app, client, admin_headers, kb, llm
+):
+    await llm_mode(client, admin_headers, llm)
+    async with app.state.db.read() as session:
+        chunk = await session.scalar(select(Chunk).where(Chunk.title == "Reset your password"))
+        chunk_id = str(chunk.id)
+    llm.then(decision("answer", "Choose Forgot password on the sign-in page.", sources=[chunk_id]))
+    tid = await ask(app, client, admin_headers, "How do I reset my password?", ext="f-1")
+    question = "Do you still have access to the email address on your account?"
+    llm.then(decision("clarify", question, sources=[chunk_id]))
+    assert await ask(app, client, admin_headers, "what if I forgot?", ext="f-2") == tid
+    answer, asked = await bot_messages(client, admin_headers, tid)
+    assert (
+        answer["text"].startswith("Choose Forgot password")
+        and "Source: Reset your password" in answer["text"]
+    )
+    assert asked["text"] == question  # a question cites nothing
+    sent = llm.requests[-1]["messages"]
+    assert "yes/no follow-up question" in sent[0]["content"]
+    assert [m["role"] for m in sent[1:]] == ["user", "assistant", "user"]
+    assert sent[1]["content"] == "How do I reset my password?"
+    assert sent[2]["content"] == answer["text"] and sent[3]["content"] == "what if I forgot?"
+    assert "Reset your password" in sent[0]["content"]  # found with the conversation
+    first, second = await traces(client, admin_headers, tid)
+    assert second["action"] == "clarify" and second["history"] == ["customer", "agent"]

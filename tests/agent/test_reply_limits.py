@@ -3,6 +3,8 @@ gateway hands the agent (agent_graph imports no channels)."""
 
 from __future__ import annotations
 
+import re
+
 from agent_graph.job import agent_for
 from channels.registry import SPECS
 from store.messages import Identity, InboundMessage
@@ -36,7 +38,9 @@ async def test_an_sms_answer_is_one_plain_line_within_the_bots_sms_length(
     [reply] = await bot_messages(client, admin_headers, tid)
     text = reply["text"]
     assert "Forgot password" in text and "**" not in text and "\n" not in text
-    assert "Source" not in text and len(text) <= 480
+    assert len(text) <= 480
+    # the source as a short link to the help centre, after the answer
+    assert re.search(r"Source: Reset your password \(http://[^ ]+/help/articles/\d+\)$", text)
 
 
 async def test_a_slack_answer_keeps_markdown_because_slacks_limits_allow_it(
@@ -47,4 +51,27 @@ async def test_a_slack_answer_keeps_markdown_because_slacks_limits_allow_it(
     tid = await _inbound(app, "slack", user, "How do I reset my password?")
     [reply] = await bot_messages(client, admin_headers, tid)
     assert "**Forgot password**" in reply["text"]
-    assert reply["text"].endswith("\n\nSource: Reset your password")
+    assert re.search(
+        r"\n\nSource: Reset your password \(http://[^ ]+/help/articles/\d+\)$", reply["text"]
+    )
+
+
+async def test_a_call_hears_the_articles_title_and_no_link(app, client, admin_headers, kb):
+    await configure(client, admin_headers)
+    tid = await _inbound(
+        app, "twilio_voice", Identity("phone", "+15550101"), "How do I reset my password?"
+    )
+    [reply] = await bot_messages(client, admin_headers, tid)
+    assert reply["text"].endswith("This is from our help article Reset your password.")
+    assert "http" not in reply["text"] and "\n" not in reply["text"]
+
+
+async def test_the_cited_link_opens_the_article_in_the_help_centre(app, client, admin_headers, kb):
+    await configure(client, admin_headers)
+    tid = await _inbound(
+        app, "webchat", Identity("widget", "visitor-1"), "How do I reset my password?"
+    )
+    [reply] = await bot_messages(client, admin_headers, tid)
+    path = re.search(r"\(http://[^/ ]+(/help/articles/\d+)\)$", reply["text"])[1]
+    page = await client.get(path)
+    assert page.status_code == 200 and "Reset your password" in page.text
