@@ -8,6 +8,7 @@ one part mid-run. Logs go to files in the given directory (read them when a test
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import signal
@@ -110,7 +111,7 @@ class Gateway(Process):
         return [sys.executable, "-m", "uvicorn", "gateway.asgi:app", "--host", "127.0.0.1",
                 "--port", str(self.port), "--log-level", "warning"]  # fmt: skip
 
-    async def ready(self, timeout: float = 60) -> None:
+    async def ready(self, timeout: float = 180) -> None:
         await wait_ready(self.url, timeout, self)
 
 
@@ -248,3 +249,51 @@ async def api_key(database_url: str, scopes: list[str], name: str = "test") -> s
         _, plain = await staff.create_api_key(session, name=name, scopes=scopes)
     await db.dispose()
     return plain
+
+
+class Deployment:
+    """Gateways and workers on one database and Redis, behind HAProxy: the compose topology."""
+
+    def __init__(self, database_url: str, redis: RedisServer, tmp: Path, *, gateways: int = 2,
+                 workers: int = 2, **env: str) -> None:  # fmt: skip
+        self.database_url, self.redis, self.tmp = database_url, redis, tmp
+        self.env = app_env(database_url, redis.url, tmp, **env)
+        self.gateways = [Gateway(self.env, tmp, f"gateway{i}") for i in range(1, gateways + 1)]
+        self.workers = [Worker(self.env, tmp, f"worker{i}") for i in range(1, workers + 1)]
+        self.balancer = HAProxy(self.gateways, tmp)
+
+    @property
+    def url(self) -> str:
+        return self.balancer.url
+
+    async def start(self) -> None:
+        from redis import Redis
+        from rq import Worker as RqWorker
+
+        for part in [*self.gateways, *self.workers]:
+            part.start()
+        for gateway in self.gateways:
+            await gateway.ready()
+        self.balancer.start()
+        connection = Redis.from_url(self.redis.url)
+        deadline = time.monotonic() + 120
+        while len(RqWorker.all(connection=connection)) < len(self.workers):
+            assert time.monotonic() < deadline, "the RQ workers did not register"
+            await asyncio.sleep(0.1)
+        deadline = time.monotonic() + 60
+        while await self.replicas_seen() < len(self.gateways):
+            assert time.monotonic() < deadline, "the balancer did not see every replica ready"
+            await asyncio.sleep(0.2)
+
+    async def replicas_seen(self) -> int:
+        async with httpx.AsyncClient(base_url=self.url) as http:
+            seen = set()
+            for _ in range(2 * len(self.gateways)):
+                with contextlib.suppress(httpx.HTTPError):
+                    seen.add((await http.get("/readyz")).headers.get("x-autocrm-gateway"))
+        return len(seen - {None})
+
+    def stop(self) -> None:
+        self.balancer.stop()
+        for part in [*self.gateways, *self.workers]:
+            part.stop()
