@@ -147,7 +147,9 @@ async def article_page(request: Request, ref: str, voted: bool = False):
         lang = language_of(article.locale)  # the page speaks the article's language
         voter = request.cookies.get(VOTER_COOKIE) or secrets.token_urlsafe(16)
         context |= {"voted": voted, "vote_token": _vote_token(request, voter)}
-        paths = context.pop("paths")
+        paths = context["paths"]
+        context["public_url"] = request.app.state.settings.public_url.rstrip("/")
+        context["own_path"] = article_path(article.id, article.title)
         switch = _switch(request, languages) | {c: f"/help?lang={c}" for c in languages} | paths
         response = _render(request, "article.html", lang, languages, context, switch=switch)
     if VOTER_COOKIE not in request.cookies:

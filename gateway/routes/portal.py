@@ -13,10 +13,10 @@ import hmac
 import uuid
 from dataclasses import dataclass
 from typing import Annotated
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from channels.base import SendError
@@ -24,6 +24,7 @@ from gateway.deps import get_database
 from gateway.help import i18n, page, pick_language, remember_language
 from gateway.portal_mail import NoMailbox, count_request, send_link
 from gateway.throttle import Throttled, client_address
+from store import files
 from store.errors import Invalid, NotFound
 from store.messages import Identity, InboundMessage
 from store.portal import service as portal
@@ -302,3 +303,30 @@ async def rate(
             session, emails=customer.emails, ticket_id=ticket_id, score=score, comment=comment
         )
     return RedirectResponse(f"/portal/tickets/{ticket_id}", status_code=303)
+
+
+@router.get("/portal/tickets/{ticket_id}/attachments/{attachment_id}")
+async def attachment(request: Request, ticket_id: int, attachment_id: int):
+    """A file from the conversation, always as a download and never run as a page."""
+    customer = await _customer(request)
+    if customer is None:
+        return _to_sign_in()
+    async with get_database(request).read() as session:
+        try:
+            found = await mine.get_attachment(
+                session, emails=customer.emails, ticket_id=ticket_id, attachment_id=attachment_id
+            )
+        except NotFound:
+            return _render(
+                request, "portal_not_found.html", {"customer": customer}, status_code=404
+            )
+        name, digest = found.filename, found.sha256
+    try:
+        data = files.read(digest)
+    except FileNotFoundError:
+        return _render(request, "portal_not_found.html", {"customer": customer}, status_code=404)
+    headers = {
+        "content-disposition": f"attachment; filename*=UTF-8''{quote(name, safe='')}",
+        "content-security-policy": "default-src 'none'; sandbox",
+    }
+    return Response(data, media_type="application/octet-stream", headers=headers)

@@ -16,7 +16,7 @@ from store.errors import Invalid, NotFound
 from store.outbox.service import emit
 from store.portal.models import TicketRating
 from store.tickets import service as tickets
-from store.tickets.models import Message, Ticket
+from store.tickets.models import Attachment, Message, Ticket
 from store.tickets.schemas import TicketUpdate
 
 
@@ -98,3 +98,18 @@ async def rate(
     emit(session, "ticket.rated", actor=actor, ticket_id=ticket.id, payload=payload)
     await session.flush()
     return rating
+
+
+async def get_attachment(
+    session: AsyncSession, *, emails: list[str], ticket_id: int, attachment_id: int
+) -> Attachment:
+    """A file on one of the customer's tickets (any other id: NotFound)."""
+    ticket = await get_ticket(session, emails=emails, ticket_id=ticket_id)
+    found = await session.scalar(
+        select(Attachment)
+        .join(Message, Message.id == Attachment.message_id)
+        .where(Attachment.id == attachment_id, Message.ticket_id == ticket.id)
+    )
+    if found is None:
+        raise NotFound(f"attachment {attachment_id} does not exist")
+    return found

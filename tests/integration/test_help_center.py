@@ -87,6 +87,9 @@ async def test_home_lists_categories_per_language_with_a_switcher(client, app, a
 
     article = await client.get(f"/help/articles/{en}")
     assert f'href="/help/articles/{es}-restablecer-la-contrasena"' in article.text
+    canonical = f'<link rel="canonical" href="http://127.0.0.1:8000/help/articles/{en}-reset-'
+    assert canonical in article.text
+    assert f'hreflang="es" href="http://127.0.0.1:8000/help/articles/{es}-' in article.text
     section = await client.get("/help/categories/account?lang=en")
     assert "Reset your password" in section.text and "Refunds" not in section.text
     assert (await client.get("/help/categories/nope")).status_code == 404

@@ -11,7 +11,9 @@ from datetime import timedelta
 import time_machine
 from sqlalchemy import select
 
+from store.messages import Attachment, Identity, InboundMessage
 from store.portal.models import TicketRating
+from store.tickets.ingest_writer import write_one
 from tests.integration.portal_helpers import (
     configure_mailbox,
     csrf_of,
@@ -203,3 +205,32 @@ async def test_no_mailbox_says_so(app, client):
     await customer_writes(app, channel="email", kind="email", value=ANN, text="Hello")
     answer = await client.post("/portal/sign-in", data={"email": ANN})
     assert answer.status_code == 503 and "not available" in answer.text
+
+
+async def test_files_on_own_tickets_download_inert(app, client, smtp_server):
+    await configure_mailbox(app, smtp_server)
+    inbound = InboundMessage(
+        channel="email",
+        external_id="with-file",
+        thread_key=f"email:{ANN}",
+        sender=Identity("email", ANN),
+        text="Photo attached",
+        attachments=[
+            Attachment("<img src=x onerror=alert(1)>.html", "text/html", b"<script>1</script>")
+        ],
+    )
+    done = await write_one(app.state.db, inbound)
+    bob = await customer_writes(app, channel="email", kind="email", value=BOB, text="Bob's file")
+    await sign_in(client, smtp_server[1], ANN)
+    page = await client.get(f"/portal/tickets/{done.ticket_id}")
+    link = re.search(r'href="(/portal/tickets/\d+/attachments/\d+)"', page.text)[1]
+    got = await client.get(link)
+    assert got.status_code == 200 and got.content == b"<script>1</script>"
+    assert got.headers["content-type"] == "application/octet-stream"
+    assert got.headers["content-disposition"].startswith("attachment;")
+    assert "sandbox" in got.headers["content-security-policy"]
+    attachment_id = int(link.rsplit("/", 1)[1])
+    elsewhere = await client.get(f"/portal/tickets/{bob}/attachments/{attachment_id}")
+    assert elsewhere.status_code == 404
+    client.cookies.clear()
+    assert (await client.get(link)).status_code == 303  # signed out: to the sign-in page
