@@ -5,8 +5,9 @@ ticket is theirs, or the bot is off) a suggested reply waits for them in the bri
 from __future__ import annotations
 
 from agent_graph import trace
-from agent_graph.nodes.retrieve import answers_of
+from agent_graph.nodes.retrieve import HISTORY_TURNS, answers_of
 from agent_graph.nodes.triage import triage_of
+from agent_graph.query import Turn, role_of
 from agent_graph.state import Retriever
 from agent_graph.suggest import compose
 from store.actor import BOT
@@ -59,7 +60,11 @@ async def _read(db: Database, ticket_id: int, message_id: int):
         if await triage_store.already_triaged(session, ticket_id=ticket_id, message_id=message_id):
             return None  # a retried job
         ticket, contact = found
-        return message.text.strip()[:4000], bool(contact and contact.vip)
+        rows = await bot_view.recent_turns(
+            session, ticket_id=ticket_id, before_message_id=message_id, limit=HISTORY_TURNS
+        )
+        history = [Turn(role_of(kind), text) for kind, text in rows]
+        return message.text.strip()[:4000], bool(contact and contact.vip), history
 
 
 async def assist(db: Database, retrieve: Retriever, *, ticket_id: int, message_id: int) -> dict:
@@ -67,9 +72,11 @@ async def assist(db: Database, retrieve: Retriever, *, ticket_id: int, message_i
     read = await _read(db, ticket_id, message_id)
     if read is None:
         return {}
-    text, vip = read
+    text, vip, history = read
     triaged = triage_of(text, vip=vip)
-    state = found_as_state(await retrieve(db, text, locale=triaged["language"], k=5))
+    # The conversation as the bot's own retrieval reads it: "what if I forgot?" needs it.
+    found = await retrieve(db, text, history=history, locale=triaged["language"], k=5)
+    state = found_as_state(found)
     top = state["examples"][0] if state["examples"] else None
     if top and top["probability"] >= MIN_INTENT:
         triaged.update(intent=top["label"], confidence=top["probability"])
