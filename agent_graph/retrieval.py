@@ -1,14 +1,19 @@
-"""Knowledge retrieval: article passages (vector + database full text, fused by rank) and the
-approved resolution examples' classifier, from one process-wide index per database.
+"""Knowledge retrieval: article passages for a customer's message read with the conversation
+before it (a query vector leaning towards the earlier turns, and full-text searches of both,
+fused by weighted reciprocal rank: agent_graph.query.Fusion), and the approved resolution
+examples' classifier, from one process-wide index per database.
 
 The index lives in memory and follows the database: every call first reads the change tokens
 (`kb_revisions`, one short row each); only when one differs does it diff (id, digest) pairs
 and load the rows it lacks, with the vectors stored beside them. So a worker sees what
 another process wrote at its next call, and nothing is embedded twice.
 
-    found = await retrieve(db, "how do I reset my password", locale="en", k=8)
-    found.passages   # list[Passage], best first; .similarity is the cosine to the question
-    found.examples   # list[LabelScore] from the examples classifier, most probable first
+    found = await retrieve(db, "what if I forgot?", history=[Turn("customer", "reset my
+                           password")], locale="en", k=8)
+    found.passages   # list[Passage], best first, at most two per article; .similarity is the
+                     # cosine to the conversation's query vector, .title_similarity and
+                     # .heading_similarity to the article's title and the passage's heading
+    found.examples   # list[LabelScore] from the examples classifier (latest message only)
     found.answers    # label -> the answer a human gave for it
 """
 

@@ -5,7 +5,9 @@ straight into the tables with random unit vectors and text: 10 of 46 support wor
 Zipf-distributed made-up words per passage (so
 full-text search has work to do); embedding 50,000 real passages would take minutes and is not
 what this measures. Each query pays for a real question embedding, the change-token check,
-the vector top-k, the full-text query and the fusion. Prints load time and p50/p99.
+the vector top-k, the full-text query and the fusion; then the same with a four-turn
+conversation before each question (what the bot reads on a follow-up: two embeddings in one
+batch, two full-text queries). Prints load time and p50/p99.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import time
 import numpy as np
 from sqlalchemy import insert
 
+from agent_graph.query import AGENT, CUSTOMER, Turn
 from agent_graph.retrieval import index_for, retrieve, shared_embedder
 from store.db import Database, utcnow
 from store.knowledge.models import Article, Chunk
@@ -41,6 +44,14 @@ QUERIES = [
     "cancel my subscription before the trial ends",
     "the app shows a sync error",
     "change the billing address on my invoice",
+]
+# The conversation a follow-up is read with (agent_graph.query): a second embedding in the
+# same batch and a second full-text search.
+HISTORY = [
+    Turn(CUSTOMER, "Hi, I ordered a phone case last week and paid by card"),
+    Turn(AGENT, "Thanks! Orders ship within two days; the tracking link is in your email."),
+    Turn(CUSTOMER, "The tracking page says the parcel is waiting at the depot"),
+    Turn(AGENT, "Then it goes out with the next delivery round, usually the next morning."),
 ]
 
 
@@ -110,15 +121,17 @@ async def bench(url: str | None, n: int, rounds: int) -> None:
     for _ in range(50):
         await index_for(db).refresh(db)
     print(f"refresh with nothing new (token check): {(time.perf_counter() - started) * 20:.2f} ms")
-    millis = []
-    for r in range(rounds):
-        t0 = time.perf_counter()
-        found = await retrieve(db, QUERIES[r % len(QUERIES)], locale="en", k=8)
-        millis.append((time.perf_counter() - t0) * 1000)
-        assert len(found.passages) == 8
-    print(
-        f"retrieve() over {n} chunks, {rounds} queries ({db.engine.dialect.name}): {_pcts(millis)}"
-    )
+    for label, history in (("latest message only", []), ("with 4 earlier turns", HISTORY)):
+        millis = []
+        for r in range(rounds):
+            t0 = time.perf_counter()
+            found = await retrieve(db, QUERIES[r % len(QUERIES)], history=history, locale="en", k=8)
+            millis.append((time.perf_counter() - t0) * 1000)
+            assert len(found.passages) == 8
+        print(
+            f"retrieve() over {n} chunks, {rounds} queries, {label} "
+            f"({db.engine.dialect.name}): {_pcts(millis)}"
+        )
     await db.dispose()
 
 

@@ -3,6 +3,8 @@ with the ticket's recent turns (the customer's and ours) so a follow-up finds it
 
 from __future__ import annotations
 
+import re
+
 from langgraph.runtime import Runtime
 
 from agent_graph.query import Fusion, Turn, role_of
@@ -10,6 +12,7 @@ from agent_graph.state import TurnContext, TurnState
 from store.tickets import bot_view
 
 HISTORY_TURNS = Fusion().history_turns
+_LINK = re.compile(r"\(?https?://\S+")
 
 
 def _passage(p) -> dict:
@@ -61,7 +64,8 @@ async def conversation(ctx: TurnContext, state: TurnState) -> list[Turn]:
             before_message_id=state["message_id"],
             limit=HISTORY_TURNS,
         )
-    return [Turn(role_of(kind), text) for kind, text in rows]
+    # Links (our citations among them) say nothing about the topic and add noise words.
+    return [Turn(role_of(kind), _LINK.sub("", text)) for kind, text in rows]
 
 
 async def retrieve(state: TurnState, runtime: Runtime[TurnContext]) -> dict:

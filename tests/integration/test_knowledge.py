@@ -9,7 +9,7 @@ import json
 import numpy as np
 from sqlalchemy import select
 
-from agent_graph.retrieval import KnowledgeIndex, retrieve, shared_embedder
+from agent_graph.retrieval import KnowledgeIndex, retrieve, section_of, shared_embedder
 from gateway.cli import build_parser
 from gateway.cli.kb import import_knowledge
 from store.actor import SYSTEM
@@ -57,9 +57,11 @@ class CountingEmbedder:
 
     def __init__(self, inner):
         self.wrapped, self.model_id, self.dim, self.texts = inner, inner.model_id, inner.dim, 0
+        self.seen: list[str] = []
 
     def embed(self, texts):
         self.texts += len(texts)
+        self.seen += texts
         return self.wrapped.embed(texts)
 
 
@@ -157,12 +159,19 @@ async def test_index_follows_the_database_incrementally(app):
     counting = CountingEmbedder(shared_embedder())
     index = KnowledgeIndex(counting)
     await add(db, *PASSWORD)
-    await index.retrieve(db, "password")
-    assert counting.texts == 1  # the question only: passage vectors come from the database
+    found = await index.retrieve(db, "password")
+    # The question, and the title and own headings of the passages found (short names, each
+    # embedded once per process): passage vectors come from the database.
+    names = {p.title for p in found.passages} | {section_of(p.heading) for p in found.passages}
+    assert counting.seen == ["password", *counting.seen[1:]]
+    assert set(counting.seen[1:]) == names and counting.texts == 1 + len(names)
     loaded = dict(index._chunks)
     shipping = await add(db, *SHIPPING)  # written elsewhere, as another worker would
+    before = counting.texts
     found = await index.retrieve(db, "how long does delivery to Canada take")
-    assert counting.texts == 2
+    new = counting.seen[before + 1 :]
+    assert counting.seen[before] == "how long does delivery to Canada take"
+    assert not set(new) & names and all(len(n) < 100 for n in new)
     assert found.passages[0].article_id == shipping
     assert all(index._chunks[i] is meta for i, meta in loaded.items())  # nothing reloaded
     # Editing one section embeds that section alone and replaces its passage in the index.
