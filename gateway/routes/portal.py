@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
@@ -30,7 +30,20 @@ from store.messages import Identity, InboundMessage
 from store.portal import service as portal
 from store.portal import tickets as mine
 
-router = APIRouter(tags=["portal"], include_in_schema=False)
+
+async def _same_site(request: Request) -> None:
+    """Forms post only from our own pages: a form on another site could otherwise sign a
+    visitor into someone else's portal (login CSRF) or post as them. Browsers name the
+    page's origin on every POST."""
+    origin = request.headers.get("origin")
+    if request.method != "POST" or origin is None:
+        return
+    ours = {str(request.base_url).rstrip("/"), request.app.state.settings.public_url.rstrip("/")}
+    if origin.rstrip("/") not in ours:
+        raise HTTPException(403, "this form must be sent from our own portal page")
+
+
+router = APIRouter(tags=["portal"], include_in_schema=False, dependencies=[Depends(_same_site)])
 COOKIE = "autocrm_portal"
 LINK_MINUTES = int(portal.LINK_TTL.total_seconds() // 60)
 CHANNEL_LABELS = {

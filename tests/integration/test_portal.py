@@ -234,3 +234,17 @@ async def test_files_on_own_tickets_download_inert(app, client, smtp_server):
     assert elsewhere.status_code == 404
     client.cookies.clear()
     assert (await client.get(link)).status_code == 303  # signed out: to the sign-in page
+
+
+async def test_forms_posted_from_another_site_are_refused(app, client, smtp_server):
+    await configure_mailbox(app, smtp_server)
+    await _tickets(app)
+    await client.post("/portal/sign-in", data={"email": ANN})
+    token = sign_in_links(smtp_server[1], ANN)[-1].split("t=", 1)[1]
+    evil = {"origin": "https://evil.example"}
+    planted = await client.post("/portal/auth", data={"t": token}, headers=evil)
+    assert planted.status_code == 403 and "autocrm_portal" not in planted.cookies
+    ours = await client.post(
+        "/portal/auth", data={"t": token}, headers={"origin": "http://testserver"}
+    )
+    assert ours.status_code == 303  # the link was not spent by the refused post
