@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from agent_graph import phrasebook
 from store.messages import Limits
 
 CLARIFY = {
@@ -15,12 +16,6 @@ CLARIFY = {
     "es": "¿Se refiere a {options}?",
 }
 OR = {"en": "or", "de": "oder", "fr": "ou", "es": "o"}
-HANDOFF = {
-    "en": "Thanks, I'm passing your request to a member of our team; they will reply here.",
-    "de": "Danke, ich leite Ihre Anfrage an unser Team weiter; es antwortet Ihnen hier.",
-    "fr": "Merci, je transmets votre demande à notre équipe ; elle vous répondra ici.",
-    "es": "Gracias, paso su solicitud a nuestro equipo; le responderá aquí.",
-}
 SOURCE = {"en": "Source", "de": "Quelle", "fr": "Source", "es": "Fuente"}
 SPOKEN_SOURCE = {
     "en": "This is from our help article {title}.",
@@ -43,7 +38,9 @@ def clarify_question(options: list[str], language: str | None) -> str:
 
 
 def handoff_text(custom: str, language: str | None) -> str:
-    return custom or HANDOFF.get(language or "en", HANDOFF["en"])
+    """The admin's handoff message, else ours in the customer's language (the phrasebook's
+    languages: en, es, fr, de, pt, it, nl)."""
+    return phrasebook.handoff_text(custom, language)
 
 
 @dataclass(frozen=True)

@@ -27,3 +27,26 @@ class BotThresholds(BaseModel):
     chunk_answer_similarity: float = Field(0.62, ge=-1, le=1)
     chunk_margin: float = Field(0.05, ge=0, le=1)
     chunk_clarify_similarity: float = Field(0.5, ge=-1, le=1)
+    # Questions in another language go through the multilingual encoder (agent_graph.multilingual):
+    # its own scale. Probability = the nearest examples' vote; similarities = cosines of the
+    # multilingual vectors. Examples: chosen on the translated dev probe (bench/multilingual.py).
+    # Passages: a question and the passage that answers it in another language meet at a
+    # cosine of 0.35-0.5, unrelated ones stay under 0.15 (tests/agent fixtures, demo articles):
+    # a hand-set floor with a wide margin, not yet measured on a translated retrieval set.
+    multilingual_answer_probability: float = Field(0.7, ge=0, le=1)
+    multilingual_answer_similarity: float = Field(0.6, ge=-1, le=1)
+    multilingual_chunk_answer_similarity: float = Field(0.35, ge=-1, le=1)
+    multilingual_chunk_margin: float = Field(0.08, ge=0, le=1)
+
+    def multilingual(self) -> BotThresholds:
+        """These thresholds with the multilingual ones in the places `decide` reads."""
+        return self.model_copy(
+            update={
+                "answer_probability": self.multilingual_answer_probability,
+                "answer_similarity": self.multilingual_answer_similarity,
+                "clarify_similarity": self.multilingual_answer_similarity,
+                "chunk_answer_similarity": self.multilingual_chunk_answer_similarity,
+                "chunk_margin": self.multilingual_chunk_margin,
+                "chunk_clarify_similarity": self.multilingual_chunk_answer_similarity - 0.1,
+            }
+        )
