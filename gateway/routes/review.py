@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from gateway.deps import Principal, Session, TicketsRead, require
 from store.agent import review_queue
 from store.knowledge import examples
-from store.knowledge.schemas import DraftReview, ExampleRead
+from store.knowledge.schemas import DraftRead, DraftReview
 
 router = APIRouter(prefix="/api/v1", tags=["review queue"])
 KbWrite = Annotated[Principal, require("kb:write")]
@@ -31,7 +31,7 @@ class BotDraft(BaseModel):
 class ReviewQueue(BaseModel):
     bot_drafts: list[BotDraft]
     # Learned drafts need kb:write to see (their redactions hold the customer's originals).
-    learned: list[ExampleRead]
+    learned: list[DraftRead]
     can_review_learned: bool
 
 
@@ -47,7 +47,7 @@ async def review_queue_list(session: Session, who: TicketsRead):
     )
 
 
-@router.post("/review-queue/learned/{example_id}", response_model=ExampleRead)
+@router.post("/review-queue/learned/{example_id}", response_model=DraftRead)
 async def review_learned(example_id: int, data: DraftReview, session: Session, who: KbWrite):
     """Edit a learned draft (it stays pending), approve it (with any edits: the bot then
     answers from it, placeholder-free) or reject it."""

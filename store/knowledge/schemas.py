@@ -91,11 +91,17 @@ class ExampleRead(BaseModel):
     status: str
     source: str
     ticket_id: int | None
-    redactions: list[dict] = Field(default_factory=list)
     reviewed_by: str | None = None
     reviewed_at: datetime | None = None
     created_at: datetime
     updated_at: datetime
+
+
+class DraftRead(ExampleRead):
+    """A learned draft for its reviewer (kb:write): what the scrubber replaced, with the
+    customer's originals while the draft is pending (never in ExampleRead, which kb:read sees)."""
+
+    redactions: list[dict] = Field(default_factory=list)
 
 
 class DraftReview(Strict):

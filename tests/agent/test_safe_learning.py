@@ -49,6 +49,8 @@ async def test_an_approved_resolution_reaches_the_next_customer_without_her_data
     assert "{tracking_number}" in draft["answer"] and "{email}" in draft["answer"]
     originals = {(r["kind"], r["original"]) for r in draft["redactions"]}
     assert ("tracking_number", "1Z999AA10123456784") in originals  # for the reviewer's eyes
+    listed = (await client.get("/api/v1/kb/examples", headers=admin_headers)).text
+    assert "1Z999AA10123456784" not in listed  # kb:read lists examples, never the originals
 
     url = f"/api/v1/review-queue/learned/{draft['id']}"
     approved = (await client.post(url, json={"action": "approve"}, headers=admin_headers)).json()
