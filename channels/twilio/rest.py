@@ -16,7 +16,27 @@ from store.messages import Attachment
 TWILIO_API = "https://api.twilio.com"
 
 
-class BaseUrlHttpClient(TwilioHttpClient):
+class RetryAfterHttpClient(TwilioHttpClient):
+    """The twilio client's HTTP layer, keeping the last answer's Retry-After (seconds): the
+    SDK's TwilioRestException carries no headers, and a 429 says when to try again."""
+
+    retry_after: float | None = None
+
+    def request(self, *args: Any, **kwargs: Any):
+        response = super().request(*args, **kwargs)
+        self.retry_after = retry_after_seconds((response.headers or {}).get("Retry-After"))
+        return response
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """Retry-After as seconds (Twilio sends delta-seconds); None when absent or unreadable."""
+    try:
+        return max(0.0, float(value)) if value else None
+    except ValueError:
+        return None
+
+
+class BaseUrlHttpClient(RetryAfterHttpClient):
     """The twilio client's HTTP layer, sending every request to `base_url` instead.
 
     The SDK builds absolute https://<product>.twilio.com URLs and its region/edge options only
@@ -44,7 +64,7 @@ def rest_client(account: TwilioAccount) -> Client:
     if account.api_base_url:
         http = BaseUrlHttpClient(account.api_base_url, timeout=account.timeout)
     else:
-        http = TwilioHttpClient(timeout=account.timeout)
+        http = RetryAfterHttpClient(timeout=account.timeout)
     return Client(account.account_sid, account.auth_token.get_secret_value(), http_client=http)
 
 

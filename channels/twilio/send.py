@@ -33,14 +33,18 @@ class PartialSendError(SendError):
         return {"twilio_parts_sent": self.sent_parts, "twilio_sids": self.sids}
 
 
-def _send_error(exc: Exception, sent: int, sids: list[str]) -> PartialSendError:
+def _send_error(
+    exc: Exception, sent: int, sids: list[str], retry_after: float | None = None
+) -> PartialSendError:
     if isinstance(exc, TwilioRestException):
         # 429 (rate limit) and 5xx are Twilio's momentary trouble; other 4xx will fail again.
         retryable = exc.status == 429 or exc.status >= 500
         text = f"Twilio refused the SMS ({exc.status}, code {exc.code}): {exc.msg}"
     else:
         retryable, text = True, f"could not reach Twilio: {exc}"
-    return PartialSendError(text, retryable=retryable, sent_parts=sent, sids=sids)
+    error = PartialSendError(text, retryable=retryable, sent_parts=sent, sids=sids)
+    error.retry_after = retry_after if retryable else None  # the job waits at least this long
+    return error
 
 
 class SmsChannel:
@@ -70,7 +74,8 @@ class SmsChannel:
             try:
                 sid = await asyncio.to_thread(self._create, client, to, parts[index])
             except (TwilioRestException, requests.RequestException) as exc:
-                raise _send_error(exc, index, sids) from exc
+                wait = getattr(client.http_client, "retry_after", None)
+                raise _send_error(exc, index, sids, wait) from exc
             sids.append(sid)
         segments = sum(segment_count(p) for p in parts)
         return Receipt(sids[0], meta={"sids": sids, "parts": len(parts), "segments": segments})

@@ -3,9 +3,10 @@
 A real HTTP server on 127.0.0.1 that the `openai` client reaches through `base_url`. Each POST
 /v1/chat/completions takes the next scripted step: a structured decision (returned as the JSON
 content the `json_schema` response format asks for), tool calls (`finish_reason: tool_calls`),
-a slow answer (to trip the client's timeout) or an HTTP error. Every request is recorded, so
-tests can read what the model was sent (messages, tools, response_format). Also a tiny "shop
-API" endpoint for admin-declared HTTP tools: GET /shop/orders/{id}.
+a slow answer (to trip the client's timeout), no answer at all (HANG, until released) or an
+HTTP error. Every request is recorded, so tests can read what the model was sent (messages,
+tools, response_format). Also a tiny "shop API" endpoint for admin-declared HTTP tools:
+GET /shop/orders/{id}.
 """
 
 from __future__ import annotations
@@ -25,12 +26,17 @@ class Step:
     tool_calls: list[tuple[str, dict]] = field(default_factory=list)  # (name, arguments)
     delay: float = 0.0
     status: int = 200
+    hang: bool = False  # answer nothing until `release()` (an endpoint that stopped responding)
 
 
 def decision(action: str, reply: str, reason: str = "scripted", sources=()) -> Step:
     return Step(
         decision={"action": action, "reply": reply, "reason": reason, "sources": list(sources)}
     )
+
+
+HANG = Step(hang=True)
+HANG_LIMIT = 120.0  # a hung request is answered (500) after this, so no thread lives forever
 
 
 def tool_call(name: str, **arguments) -> Step:
@@ -46,6 +52,8 @@ class OpenAIDouble:
         self.orders = {"A-100": {"id": "A-100", "status": "shipped", "eta": "Friday"}}
         self.lock = threading.Lock()
         self._ids = itertools.count(1)
+        self.released = threading.Event()
+        self.hanging = 0  # requests being held by a HANG step right now
         handler = type("BoundHandler", (_Handler,), {"double": self})
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
@@ -57,6 +65,7 @@ class OpenAIDouble:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
+        self.release()
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
@@ -69,6 +78,10 @@ class OpenAIDouble:
     @property
     def base_url(self) -> str:
         return f"{self.origin}/v1"
+
+    def release(self) -> None:
+        """Let every hung request go (they answer 500)."""
+        self.released.set()
 
     def then(self, *steps: Step) -> None:
         with self.lock:
@@ -137,6 +150,13 @@ class _Handler(BaseHTTPRequestHandler):
         with d.lock:
             d.requests.append(body)
             step = d.script.pop(0) if d.script else Step(status=500)
+        if step.hang:
+            with d.lock:
+                d.hanging += 1
+            d.released.wait(HANG_LIMIT)
+            with d.lock:
+                d.hanging -= 1
+            return self._send(500, {"error": {"message": "hung, then released"}})
         if step.delay:
             time.sleep(step.delay)
         if step.status != 200:

@@ -15,6 +15,7 @@ import base64
 import json
 import secrets
 import threading
+import time
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -32,6 +33,7 @@ class Failure:
     status: int
     code: int
     message: str
+    retry_after: int | None = None  # seconds, sent as Retry-After (Twilio does on 429)
 
 
 @dataclass
@@ -44,15 +46,24 @@ class TwilioApiDouble:
     messages: list[dict[str, str]] = field(default_factory=list)
     media_requests: list[dict[str, str | None]] = field(default_factory=list)
     failures: list[Failure | None] = field(default_factory=list)  # None: let that POST pass
+    posts: list[tuple[float, int]] = field(default_factory=list)  # (time.time(), status) each
     files: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def fail_next(
-        self, status: int, code: int, message: str, *, times: int = 1, after: int = 0
+        self,
+        status: int,
+        code: int,
+        message: str,
+        *,
+        times: int = 1,
+        after: int = 0,
+        retry_after: int | None = None,
     ) -> None:
         """After `after` successful Messages.json POSTs, the next `times` get this error."""
+        failure = Failure(status, code, message, retry_after)
         with self.lock:
-            self.failures[:] = [None] * after + [Failure(status, code, message)] * times
+            self.failures[:] = [None] * after + [failure] * times
 
     def add_media(self, data: bytes, content_type: str) -> str:
         """A MediaUrl on api.twilio.com's path layout; fetch it through the double."""
@@ -72,6 +83,7 @@ class TwilioApiDouble:
             self.messages.clear()
             self.media_requests.clear()
             self.failures.clear()
+            self.posts.clear()
             self.files.clear()
 
 
@@ -109,17 +121,21 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:  # keep pytest output clean
         return
 
-    def _reply(self, status: int, body: bytes, content_type: str = "application/json") -> None:
+    def _reply(
+        self, status: int, body: bytes, content_type: str = "application/json", headers=()
+    ) -> None:
         self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
 
-    def _error(self, status: int, code: int, message: str) -> None:
+    def _error(self, status: int, code: int, message: str, headers=()) -> None:
         more = f"https://www.twilio.com/docs/errors/{code}"
         payload = {"code": code, "message": message, "more_info": more, "status": status}
-        self._reply(status, json.dumps(payload).encode())
+        self._reply(status, json.dumps(payload).encode(), headers=headers)
 
     def _authorised(self) -> bool:
         expected = f"{self.state.account_sid}:{self.state.auth_token}".encode()
@@ -139,8 +155,12 @@ class _Handler(BaseHTTPRequestHandler):
         form = dict(parse_qsl(self.rfile.read(length).decode(), keep_blank_values=True))
         with self.state.lock:
             failure = self.state.failures.pop(0) if self.state.failures else None
+            self.state.posts.append((time.time(), failure.status if failure else 201))
         if failure:
-            return self._error(failure.status, failure.code, failure.message)
+            wait = (
+                () if failure.retry_after is None else (("Retry-After", str(failure.retry_after)),)
+            )
+            return self._error(failure.status, failure.code, failure.message, wait)
         if not form.get("To"):
             return self._error(400, 21604, "A 'To' phone number is required.")
         if not form.get("Body") and not form.get("MediaUrl"):
