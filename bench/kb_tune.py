@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import pickle
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -154,10 +155,15 @@ async def tune(names: list[str]) -> None:
         ids = vi.ids
         doc_of_chunk = {c: doc_of[m.article_id] for c, m in index._chunks.items()}
         turns = load_jsonl(EVAL / CORPORA[name][1])
-        parts = await _parts(db, turns)
+        saved = Path(tempfile.gettempdir()) / "autocrm-kb-tune" / name / "parts.pickle"
+        if saved.exists():  # the parts of a previous run (delete the file after a change)
+            parts = pickle.loads(saved.read_bytes())
+        else:
+            parts = await _parts(db, turns)
+            saved.write_bytes(pickle.dumps(parts))
         data[name] = (parts, vi.vectors(), ids, doc_of_chunk)
         await db.dispose()
-        print(f"{name}: {len(parts)} turns, {len(ids)} passages")
+        print(f"{name}: {len(parts)} turns, {len(ids)} passages", flush=True)
     baseline = Fusion(history_turns=0, context_weight=0, lexical_context_weight=0)
     results = []
     for f in _grid():

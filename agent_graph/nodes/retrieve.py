@@ -12,7 +12,7 @@ from agent_graph.state import TurnContext, TurnState
 from store.tickets import bot_view
 
 HISTORY_TURNS = Fusion().history_turns
-_LINK = re.compile(r"\(?https?://\S+")
+_LINK = re.compile(r"\s*\(?https?://[^\s)]+\)?")
 
 
 def _passage(p) -> dict:
