@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import load_only
 
 from store.actor import Actor
 from store.db import utcnow
@@ -30,8 +31,10 @@ class Listed:
 
 
 def _published():
+    # Lists show titles: the bodies (up to 500 KB each) stay in the database.
     return (
         select(Article, HelpPlacement)
+        .options(load_only(Article.id, Article.title, Article.locale, Article.status))
         .outerjoin(HelpPlacement, HelpPlacement.article_id == Article.id)
         .where(Article.status == "published")
     )
