@@ -32,12 +32,18 @@ async def owners(session: AsyncSession, *, emails: list[str]) -> dict[int, str]:
     return dict(rows.all())
 
 
-async def list_tickets(session: AsyncSession, *, emails: list[str]) -> list[Ticket]:
+async def list_tickets(
+    session: AsyncSession, *, emails: list[str], limit: int = 200
+) -> list[Ticket]:
+    """The newest first (the portal shows the latest `limit`)."""
     contact_ids = list(await owners(session, emails=emails))
     if not contact_ids:
         return []
     rows = await session.scalars(
-        select(Ticket).where(Ticket.contact_id.in_(contact_ids)).order_by(Ticket.updated_at.desc())
+        select(Ticket)
+        .where(Ticket.contact_id.in_(contact_ids))
+        .order_by(Ticket.updated_at.desc(), Ticket.id.desc())
+        .limit(limit)
     )
     return list(rows)
 
