@@ -2,10 +2,13 @@
 to anyone else. Regular expressions with context words, no model, no I/O.
 
 Why our own: `presidio-analyzer` needs spaCy and an English model that PyPI carries only as
-unofficial mirrors (hundreds of MB), and `scrubadub` pulls TextBlob/scikit-learn for the same
-regex core. Support replies have few kinds of specifics and strong context ("your tracking
-number is ..."), which patterns catch well; tests/agent/fixtures/scrub_replies.jsonl measures it
-(bench/scrub.py prints precision and recall).
+unofficial mirrors (hundreds of MB); `scrubadub` 2.0.1 (TextBlob, scikit-learn, NLTK) with its
+default detectors finds emails, phones and URLs only: on our fixtures precision 1.00 but recall
+0.11 and 0.14 (no order, tracking or reference numbers, names, addresses or amounts). Support
+replies have few kinds of specifics and strong context ("your tracking number is ..."), which
+patterns catch well: on the same fixtures (tests/agent/fixtures/scrub_replies*.jsonl, `python -m
+bench.scrub`) precision 1.00 / 0.97 and recall 1.00 / 1.00; the held-out set, written after the
+patterns and measured once before generic fixes, gave 0.96 / 0.82.
 
     found = scrub("Hi Maria, your parcel 1Z999AA10123456784 ships today.", names=["Maria"])
     found.text    # "Hi {name}, your parcel {tracking_number} ships today."
