@@ -8,7 +8,11 @@ Run: python -m bench.agent [--cache-dir DIR] [--chunks 50000]. Prints, in order:
    (doc2dial's help pages, two sections per article); each of 1,000 questions (Banking77 test
    and doc2dial opening questions) goes through `retrieval.retrieve` + `decide`, as the
    agent's decide node calls them: decisions/s and p50/p99, embedding of the question included;
+   then the same store through the multilingual path: the translated probe questions
+   (tests/fixtures/multilingual, es/fr/de/pt) through language detection, the multilingual
+   index (agent_graph.multilingual) and decide with the multilingual thresholds: p50/p99;
 2. the examples classifier alone (IntentModel.predict + decide) and its fit / warm-start times;
+   embedding throughput of both encoders (texts/s in import-sized batches, no cache);
 3. retrieval alone: a raw VectorIndex top-10, then `bench.kb_retrieval` (retrieve() over
    50,000 stored chunks).
 
@@ -29,14 +33,18 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import func, select
 
+from agent_graph import multilingual
 from agent_graph.decision import ChunkHit, decide
+from agent_graph.embeddings import MultilingualUSE, OnnxMiniLM
 from agent_graph.eval import load_jsonl
-from agent_graph.intent_model import Example, IntentModel
+from agent_graph.intent_model import Example, IntentModel, LabelScore
+from agent_graph.language import detect_language
 from agent_graph.retrieval import index_for, retrieve, shared_embedder
 from agent_graph.vector_index import VectorIndex
 from bench.kb_retrieval import WORDS
 from bench.kb_retrieval import bench as bench_stored_chunks
 from store.actor import SYSTEM
+from store.agent.thresholds import BotThresholds
 from store.db import Database
 from store.knowledge import examples as kb_examples
 from store.knowledge import service as kb_articles
@@ -45,6 +53,7 @@ from store.knowledge.schemas import ArticleCreate
 from store.migrate import upgrade
 
 EVAL = Path(__file__).resolve().parents[1] / "../shared/eval"
+PROBE = Path(__file__).resolve().parents[1] / "tests/fixtures/multilingual/intent_probe_dev.jsonl"
 
 
 def _examples(n: int) -> tuple[list[Example], list[str]]:
@@ -191,6 +200,39 @@ async def _store_decisions(db: Database, n_examples: int, n_articles: int) -> No
     print(
         f"first decision after approving one example (warm refit): {await _approve_one(db):.0f} ms"
     )
+    await _multilingual_decisions(db, stored, n_articles)
+
+
+async def _multilingual_decisions(db: Database, stored: int, n_articles: int) -> None:
+    """Non-English questions: detect, multilingual retrieval, decide (multilingual thresholds)."""
+    started = time.perf_counter()
+    await multilingual.index_for(db).refresh(db)
+    print(
+        f"multilingual index first load ({stored} examples and {n_articles} articles' chunks, "
+        f"vectors from the on-disk cache or embedded): {time.perf_counter() - started:.1f} s"
+    )
+    probe = load_jsonl(PROBE)
+    questions = [row[lang] for row in probe for lang in ("es", "fr", "de", "pt")]
+    thresholds = BotThresholds().multilingual()
+    millis, actions = [], Counter()
+    for text in questions * 2:
+        t0 = time.perf_counter()
+        lang = detect_language(text)
+        found = await multilingual.retrieve(db, text, language=lang, k=8)
+        scores = [
+            LabelScore(e["label"], e["probability"], e["similarity"], e["example_id"])
+            for e in found.examples
+        ]
+        hits = [
+            ChunkHit(p["chunk_id"], p["article_id"], p["title"], p["similarity"])
+            for p in found.passages
+        ]
+        actions[decide(scores, hits, thresholds).action] += 1
+        millis.append((time.perf_counter() - t0) * 1000)
+    print(
+        f"detect + multilingual retrieve + decide, {len(millis)} translated questions: "
+        f"{_pcts(millis)}  {dict(actions)}"
+    )
 
 
 # --- 2. the examples classifier alone ---------------------------------------------------
@@ -223,6 +265,18 @@ def bench_decisions() -> None:
         model_only.append((t2 - t1) * 1000)
     print(f"classifier decision incl. embedding, {len(queries)} queries: {_pcts(total)}")
     print(f"classifier decision excl. embedding: {_pcts(model_only)}")
+    bench_throughput([e.text for e in examples[:1000]])
+
+
+def bench_throughput(texts: list[str]) -> None:
+    """Texts per second through each encoder, uncached, in batches as an import sends them."""
+    for encoder in (OnnxMiniLM(), MultilingualUSE()):
+        encoder.embed(["warm up"])
+        started = time.perf_counter()
+        for start in range(0, len(texts), 256):
+            encoder.embed(texts[start : start + 256])
+        rate = len(texts) / (time.perf_counter() - started)
+        print(f"embedding throughput {encoder.model_id}: {rate:.0f} texts/s ({len(texts)} texts)")
 
 
 # --- 3. retrieval alone -----------------------------------------------------------------

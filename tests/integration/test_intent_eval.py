@@ -32,6 +32,27 @@ def test_subset_resolves_in_scope_and_escalates_oos(tmp_path):
     assert result["oos_escalation_recall"] > 0.8
 
 
+def test_calibrated_threshold_is_chosen_on_train_folds_and_reported_with_an_interval(tmp_path):
+    result = run_intent_eval(
+        CLINC / "train.jsonl",
+        CLINC / "test_dev.jsonl",
+        cache_dir=tmp_path,
+        max_labels=10,
+        max_train_per_label=30,
+        calibrate=3,
+        target_precision=0.99,
+    )
+    cal = result["calibration"]
+    assert cal["folds"] == 3 and cal["target_precision"] == 0.99
+    # The threshold the test ran with is the one the folds chose, and on the folds it held.
+    assert result["answer_probability"] == cal["answer_probability"]
+    assert cal["fold_precision"] >= 0.99 or cal["answer_probability"] == 0.99
+    low, high = result["precision_ci95"]
+    assert low <= result["precision"] <= high
+    assert result["auto_resolution_ci95"][0] <= result["auto_resolution_rate"]
+    assert result["precision"] > 0.9
+
+
 def test_cli_prints_one_json_line_last(tmp_path, capsys):
     small = tmp_path / "train.jsonl"
     rows = [json.loads(x) for x in (CLINC / "train.jsonl").read_text().splitlines()]
@@ -47,6 +68,7 @@ def test_cli_prints_one_json_line_last(tmp_path, capsys):
     result = json.loads(last)
     assert result["n_labels"] == 3
     assert {"auto_resolution_rate", "precision", "oos_escalation_recall", "p99_ms"} <= set(result)
+    assert len(result["precision_ci95"]) == 2  # the bootstrap 95 % interval
     assert result["precision"] > 0.9
 
 
