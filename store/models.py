@@ -15,7 +15,7 @@ from store.config.models import ChannelAccount, FieldDefinition, Macro, Workflow
 from store.console.models import SavedView
 from store.contacts.models import Contact, ContactIdentity
 from store.db import Base
-from store.knowledge.help import HelpCategory, HelpPlacement, HelpVote
+from store.knowledge.help import HelpArticleOpen, HelpCategory, HelpPlacement, HelpVote
 from store.knowledge.models import Article, Chunk, ResolutionExample, Revision
 from store.outbox.models import Delivery, Event, Webhook
 from store.portal.models import PortalLink, PortalSession, TicketRating
@@ -71,6 +71,7 @@ __all__ = [
     "User",
     "Webhook",
     "WorkflowStatus",
+    "HelpArticleOpen",
     "HelpCategory",
     "HelpPlacement",
     "HelpVote",

@@ -1,13 +1,16 @@
 """Help center administration (kb:write): categories, where an article sits and which article
-it translates, and the votes readers left (kb:read)."""
+it translates; and what readers did (kb:read): votes, and deflections by widget suggestions."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
 
 from gateway.deps import Principal, Session, require
+from store.db import utcnow
 from store.knowledge import help_service as help
 from store.knowledge.help_schemas import (
     CategoryCreate,
@@ -55,3 +58,23 @@ async def place_article(article_id: int, data: PlacementUpdate, session: Session
 async def article_votes(article_id: int, session: Session, who: KbRead):
     helpful, not_helpful = await help.vote_counts(session, article_id=article_id)
     return VoteCounts(article_id=article_id, helpful=helpful, not_helpful=not_helpful)
+
+
+class Deflections(BaseModel):
+    article_id: int
+    opens: int  # settled opens of the article from the widget's suggestions
+    deflections: int  # of those, the ones after which the visitor did not write
+
+
+@router.get("/deflections", response_model=list[Deflections])
+async def deflections(
+    session: Session, who: KbRead, days: Annotated[int, Query(ge=1, le=365)] = 30
+):
+    """Per article, over the last `days`: how often a suggestion was opened, and how often
+    the customer then did not write (opens newer than 30 minutes are not counted yet)."""
+    since = utcnow() - timedelta(days=days)
+    counts = await help.deflections(session, since=since)
+    return [
+        Deflections(article_id=a, opens=opens, deflections=kept)
+        for a, (opens, kept) in sorted(counts.items())
+    ]

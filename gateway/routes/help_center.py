@@ -16,10 +16,11 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
 from agent_graph.retrieval import retrieve
+from gateway import principal as principals
 from gateway.deps import get_database
 from gateway.help import (
     STYLESHEET,
@@ -263,3 +264,24 @@ async def suggest(
     return JSONResponse(
         [s.model_dump() for s in found], headers={"access-control-allow-origin": "*"}
     )
+
+
+@router.post(
+    "/api/v1/public/help/articles/{article_id}/opened",
+    status_code=204,
+    tags=["public"],
+    include_in_schema=True,
+)
+async def article_opened(
+    request: Request,
+    article_id: int,
+    visitor_token: Annotated[str, Query(max_length=1000)],
+):
+    """The widget's visitor opened a suggested article (no body: a simple cross-site POST).
+    It counts as a deflection if they do not go on to write (GET /api/v1/help/deflections)."""
+    visitor = principals.visitor(request.app.state.settings.secret, visitor_token)
+    if visitor is None:
+        raise Invalid("visitor_token is missing, expired or not ours")
+    async with get_database(request).uow() as session:
+        await help.record_open(session, article_id=article_id, conversation=visitor.conversation_id)
+    return Response(status_code=204, headers={"access-control-allow-origin": "*"})

@@ -67,3 +67,18 @@ class HelpVote(Base):
     helpful: Mapped[bool]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class HelpArticleOpen(Base):
+    """A widget visitor opened a suggested article. It counts as a deflection once it has
+    settled without the visitor writing in their conversation (`conversation` is the web
+    chat's thread key) after opening it."""
+
+    __tablename__ = "help_article_opens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("kb_articles.id", ondelete="CASCADE"), index=True
+    )
+    conversation: Mapped[str] = mapped_column(String(100), index=True)
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

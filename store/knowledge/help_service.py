@@ -6,19 +6,21 @@ Only published articles ever come out of the reads here: a draft is not in the h
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import load_only
 
 from store.actor import Actor
 from store.db import utcnow
 from store.errors import Conflict, Invalid
-from store.knowledge.help import HelpCategory, HelpPlacement, HelpVote
+from store.knowledge.help import HelpArticleOpen, HelpCategory, HelpPlacement, HelpVote
 from store.knowledge.models import Article
 from store.knowledge.schemas import language_of
 from store.rows import assign, get_or_raise
 from store.staff import audit
+from store.tickets.models import Message, Ticket
 
 
 @dataclass(frozen=True)
@@ -193,3 +195,47 @@ async def vote_counts(session: AsyncSession, *, article_id: int) -> tuple[int, i
     )
     counts = dict(rows.all())
     return counts.get(True, 0), counts.get(False, 0)
+
+
+SETTLE = timedelta(minutes=30)  # an open counts once the visitor has been quiet this long
+
+
+async def record_open(
+    session: AsyncSession, *, article_id: int, conversation: str, now: datetime | None = None
+) -> None:
+    """A widget visitor opened a suggested (published) article."""
+    if await get_published(session, article_id=article_id) is None:
+        raise Invalid(f"article {article_id} is not published")
+    session.add(
+        HelpArticleOpen(article_id=article_id, conversation=conversation, opened_at=now or utcnow())
+    )
+    await session.flush()
+
+
+def _wrote_after():
+    """The visitor wrote in their conversation after opening the article."""
+    return (
+        select(Message.id)
+        .join(Ticket, Ticket.id == Message.ticket_id)
+        .where(
+            Ticket.thread_key == HelpArticleOpen.conversation,
+            Message.direction == "in",
+            Message.created_at >= HelpArticleOpen.opened_at,
+        )
+        .exists()
+    )
+
+
+async def deflections(
+    session: AsyncSession, *, since: datetime, now: datetime | None = None
+) -> dict[int, tuple[int, int]]:
+    """article id -> (opens, deflections) for opens since `since` that have settled: a
+    deflection is an open after which the visitor did not write."""
+    settled = (now or utcnow()) - SETTLE
+    deflected = case((_wrote_after(), 0), else_=1)
+    rows = await session.execute(
+        select(HelpArticleOpen.article_id, func.count(), func.sum(deflected))
+        .where(HelpArticleOpen.opened_at >= since, HelpArticleOpen.opened_at <= settled)
+        .group_by(HelpArticleOpen.article_id)
+    )
+    return {article_id: (opens, int(kept or 0)) for article_id, opens, kept in rows.all()}

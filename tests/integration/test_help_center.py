@@ -5,11 +5,18 @@ votes counted once per reader, drafts and unknown ids as a 404 page."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import time_machine
 
 from agent_graph.retrieval import shared_embedder
+from channels.webchat.parse import parse
+from channels.webchat.verify import new_visitor, sign_visitor
 from store.actor import SYSTEM
 from store.knowledge import service as kb
 from store.knowledge.schemas import ArticleCreate
+from store.tickets.ingest_writer import write_one
 from tests.gateway_fixtures import make_key
 
 RESET_EN = (
@@ -167,3 +174,33 @@ async def test_the_widget_can_ask_for_suggestions_as_the_customer_types(client, 
     assert first["url"].endswith(f"/help/articles/{reset}-reset-your-password")
     short = await client.get("/api/v1/public/help/suggest", params={"q": "hi"})
     assert short.status_code == 422  # too short to suggest anything yet
+
+
+async def test_an_opened_suggestion_is_a_deflection_only_if_the_visitor_does_not_write(
+    client, app, admin_headers
+):
+    article_id = await add(app, *RESET_EN)
+    secret = app.state.settings.secret
+    wrote, quiet = new_visitor(1, None), new_visitor(1, None)
+    start = datetime.now(UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        for visitor in (wrote, quiet):
+            opened = await client.post(
+                f"/api/v1/public/help/articles/{article_id}/opened",
+                params={"visitor_token": sign_visitor(secret, visitor)},
+            )
+            assert opened.status_code == 204, opened.text
+            assert opened.headers["access-control-allow-origin"] == "*"
+        clock.shift(timedelta(minutes=5))
+        message = replace(parse(wrote, "c1", "that did not help", []), account_id=None)
+        await write_one(app.state.db, message)
+        clock.shift(timedelta(minutes=10))
+        counts = await client.get("/api/v1/help/deflections", headers=admin_headers)
+        assert counts.json() == []  # not settled yet: the quiet one may still write
+        clock.shift(timedelta(minutes=30))
+        counts = await client.get("/api/v1/help/deflections", headers=admin_headers)
+    assert counts.json() == [{"article_id": article_id, "opens": 2, "deflections": 1}]
+    forged = await client.post(
+        f"/api/v1/public/help/articles/{article_id}/opened", params={"visitor_token": "x"}
+    )
+    assert forged.status_code == 422

@@ -117,6 +117,7 @@ REQUIRED: dict[tuple[str, str], str] = {
     ("DELETE", "/api/v1/help/categories/{category_id}"): KW,
     ("PUT", "/api/v1/help/articles/{article_id}/placement"): KW,
     ("GET", "/api/v1/help/articles/{article_id}/votes"): KR,
+    ("GET", "/api/v1/help/deflections"): KR,
     ("GET", "/api/v1/contacts/{contact_id}/duplicates"): CR,
     ("GET", "/api/v1/contacts/{contact_id}/export"): ADMIN,
     ("POST", "/api/v1/contacts/{contact_id}/erase"): ADMIN,

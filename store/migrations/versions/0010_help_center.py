@@ -1,4 +1,4 @@
-"""help center categories and votes, customer portal links and sessions, ticket ratings
+"""help center (categories, votes, widget article opens), portal links and sessions, ratings
 
 Revision ID: 0010
 Revises: 0009
@@ -82,6 +82,25 @@ def _help_tables() -> None:
     )
     with op.batch_alter_table("help_votes", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_help_votes_article_id"), ["article_id"], unique=False)
+    op.create_table(
+        "help_article_opens",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("article_id", sa.Integer(), nullable=False),
+        sa.Column("conversation", sa.String(length=100), nullable=False),
+        sa.Column("opened_at", UTC, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["article_id"],
+            ["kb_articles.id"],
+            name=op.f("fk_help_article_opens_article_id_kb_articles"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_help_article_opens")),
+    )
+    with op.batch_alter_table("help_article_opens", schema=None) as batch_op:
+        for column in ("article_id", "conversation", "opened_at"):
+            batch_op.create_index(
+                batch_op.f(f"ix_help_article_opens_{column}"), [column], unique=False
+            )
 
 
 def _portal_tables() -> None:
@@ -136,6 +155,10 @@ def downgrade() -> None:
     with op.batch_alter_table("portal_links", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_portal_links_email"))
     op.drop_table("portal_links")
+    with op.batch_alter_table("help_article_opens", schema=None) as batch_op:
+        for column in ("opened_at", "conversation", "article_id"):
+            batch_op.drop_index(batch_op.f(f"ix_help_article_opens_{column}"))
+    op.drop_table("help_article_opens")
     with op.batch_alter_table("help_votes", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_help_votes_article_id"))
     op.drop_table("help_votes")
