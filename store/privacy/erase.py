@@ -6,7 +6,8 @@ subject on their tickets (the replies too: they quote and address the person), i
 notes, their attachments and raw emails (rows and, unless another message holds the same
 bytes, files), rating comments, ticket subjects and thread keys, the free text in the
 tickets' events and delivery records, the bot's saved conversation state, resolution
-examples learnt from those tickets, portal links and sessions. Kept: ticket rows with status,
+examples learnt from those tickets, the help articles the widget saw them open, portal
+links and sessions. Kept: ticket rows with status,
 channel, priority, times, tags; message rows with direction, author and times.
 
 One transaction; files are removed before it commits, so a crash half-way leaves either
@@ -28,6 +29,7 @@ from store.agent.models import GraphBlob, GraphCheckpoint, GraphWrite
 from store.contacts.models import Contact, ContactIdentity
 from store.contacts.service import get
 from store.db import utcnow
+from store.knowledge.help import HelpArticleOpen
 from store.knowledge.models import ResolutionExample
 from store.outbox.models import Delivery, Event
 from store.portal.models import PortalLink, PortalSession, TicketRating
@@ -114,6 +116,8 @@ async def _messages(session: AsyncSession, ticket_ids: list[int]) -> int:
 
 
 async def _tickets(session: AsyncSession, ticket_ids: list[int]) -> None:
+    threads = select(Ticket.thread_key).where(Ticket.id.in_(ticket_ids))
+    await session.execute(delete(HelpArticleOpen).where(HelpArticleOpen.conversation.in_(threads)))
     # The thread key holds an address or a number: "erased:<id>" instead (one statement).
     await session.execute(
         update(Ticket)
