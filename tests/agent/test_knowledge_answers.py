@@ -12,6 +12,7 @@ from agent_graph.query import Turn
 from agent_graph.retrieval import retrieve
 from gateway.demo_kb import seed_articles
 from tests.agent.conftest import ask, bot_messages, configure, traces
+from tests.integration.test_console import add_user, sign_in
 
 LINK = re.compile(r"Source: (.+) \(http://[^ ]+/help/articles/(\d+)\)$")
 
@@ -95,3 +96,18 @@ async def test_retrieval_reads_a_follow_up_with_its_conversation(app, demo_kb):
     assert read.passages[0].title == "Shipping and delivery times"
     assert best[shipping] > max(p.similarity for p in alone.passages if p.article_id == shipping)
     assert read.query.context == "Do you ship to Canada?"
+
+
+async def test_the_console_shows_why_with_passages_scores_and_thresholds(
+    app, client, admin_headers, demo_kb
+):
+    await configure(client, admin_headers)
+    tid = await ask(app, client, admin_headers, "How long does shipping take?", ext="w")
+    await add_user(app, "ana")
+    await sign_in(client, "ana")
+    html = (await client.get(f"/console/tickets/{tid}")).text
+    trace = html[html.index("data-trace") :]
+    assert "knowledge.answer" in trace and "article &#39;Shipping and delivery times&#39;" in trace
+    assert "chunk answer similarity 0.62" in trace  # the threshold it was held to
+    assert re.search(r'href="/help/articles/\d+"[^>]*>Shipping and delivery times &gt; ', trace)
+    assert re.search(r"<td>0\.\d\d</td><td>0\.\d\d</td>\s*<td>0\.78</td>", trace)
