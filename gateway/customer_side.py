@@ -3,6 +3,6 @@ admin API), the customer portal (/portal), and contacts' duplicates and data rig
 
 from __future__ import annotations
 
-from gateway.routes import contact_rights, help_api, help_center, portal
+from gateway.routes import contact_rights, help_api, help_center, help_public, portal
 
-CUSTOMER_ROUTES = [help_api, help_center, portal, contact_rights]
+CUSTOMER_ROUTES = [help_api, help_center, help_public, portal, contact_rights]

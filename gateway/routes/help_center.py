@@ -16,11 +16,9 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
-from pydantic import BaseModel
+from fastapi.responses import FileResponse, RedirectResponse
 
 from agent_graph.retrieval import retrieve
-from gateway import principal as principals
 from gateway.deps import get_database
 from gateway.help import (
     STYLESHEET,
@@ -224,64 +222,3 @@ async def search_articles(request: Request, q: str, lang: str, *, limit: int) ->
     hits = [hit for article_id, hit in best.items() if article_id in live]
     hits.sort(key=lambda h: h.language != lang)  # stable: retrieval's order within each group
     return hits[:limit]
-
-
-class Suggestion(BaseModel):
-    article_id: int
-    title: str
-    url: str  # the article's page, absolute (the widget runs on other sites)
-    snippet: str
-    locale: str
-
-
-@router.get(
-    "/api/v1/public/help/suggest",
-    response_model=list[Suggestion],
-    tags=["public"],
-    include_in_schema=True,
-)
-async def suggest(
-    request: Request,
-    q: Annotated[str, Query(min_length=3, max_length=300)],
-    lang: Annotated[str | None, Query(max_length=20)] = None,
-    limit: Annotated[int, Query(ge=1, le=5)] = 3,
-):
-    """Articles for what a customer is typing, before a ticket exists (deflection): the help
-    center's own search. Public and read-only, so any site may ask (no credentials)."""
-    language = language_of(lang) if lang else "en"
-    hits = await search_articles(request, q, language, limit=limit)
-    base = request.app.state.settings.public_url.rstrip("/")
-    found = [
-        Suggestion(
-            article_id=int(hit.path.split("/")[-1].split("-", 1)[0]),
-            title=hit.title,
-            url=base + hit.path,
-            snippet=hit.snippet,
-            locale=hit.language,
-        )
-        for hit in hits
-    ]
-    return JSONResponse(
-        [s.model_dump() for s in found], headers={"access-control-allow-origin": "*"}
-    )
-
-
-@router.post(
-    "/api/v1/public/help/articles/{article_id}/opened",
-    status_code=204,
-    tags=["public"],
-    include_in_schema=True,
-)
-async def article_opened(
-    request: Request,
-    article_id: int,
-    visitor_token: Annotated[str, Query(max_length=1000)],
-):
-    """The widget's visitor opened a suggested article (no body: a simple cross-site POST).
-    It counts as a deflection if they do not go on to write (GET /api/v1/help/deflections)."""
-    visitor = principals.visitor(request.app.state.settings.secret, visitor_token)
-    if visitor is None:
-        raise Invalid("visitor_token is missing, expired or not ours")
-    async with get_database(request).uow() as session:
-        await help.record_open(session, article_id=article_id, conversation=visitor.conversation_id)
-    return Response(status_code=204, headers={"access-control-allow-origin": "*"})
