@@ -3,7 +3,8 @@ resolutions. Some intents are held out of the starting examples; each then gets 
 resolutions (through the same scrub-and-generalise path a human's answer takes, and added to
 the classifier incrementally as the live index does), N = 1, 3, 10. After each step every dev
 question runs through the production `decide`; reported for the learned intents (auto-
-resolution = answered right / asked, precision = right / answered) and for all dev questions.
+resolution = answered right / asked, precision = right / answered, and the precision of the
+answers given from a learned intent to any question) and for all dev questions.
 
     autocrm eval learning --dataset ../shared/eval/banking77 --unseen 10
 """
@@ -103,8 +104,15 @@ def learning_curve(
 
 def _curve_point(model, embedder, learned_test, test, thresholds) -> dict:
     rows = _run(model, embedder, test, thresholds)
-    learned = [r for r in rows if r[0] in {t["label"] for t in learned_test}]
-    return {"learned": _score(learned), "all": _score(rows)}
+    held = {t["label"] for t in learned_test}
+    learned = [r for r in rows if r[0] in held]
+    # Answers given FROM a learned intent, whatever was asked: how safe the new answers are.
+    given = [r for r in rows if r[1] == "answer" and r[2] in held]
+    right = sum(r[2] == r[0] for r in given)
+    out = {"learned": _score(learned), "all": _score(rows)}
+    out["learned"]["answers_from_learned"] = len(given)
+    out["learned"]["precision_of_learned_answers"] = round(right / len(given), 4) if given else None
+    return out
 
 
 def main(argv: Sequence[str] | None = None) -> int:
