@@ -42,6 +42,6 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     # Listed for --help only: `main` hands `eval intents|kb` over before argparse sees it.
     sub.add_parser(
         "eval",
-        help="eval intents --train TRAIN.jsonl --test TEST.jsonl | "
+        help="eval intents --train TRAIN.jsonl --test TEST.jsonl [--calibrate K] | "
         "eval kb --docs DOCS.jsonl --test TEST.jsonl | eval learning --dataset DIR",
     )
