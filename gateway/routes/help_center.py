@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import re
 import secrets
 from dataclasses import dataclass
@@ -31,9 +32,11 @@ from gateway.help import (
 from store.errors import Invalid
 from store.knowledge import help_service as help
 from store.knowledge.schemas import language_of
-from store.knowledge.search import snippet
+from store.knowledge.search import search_chunks, snippet
 
 router = APIRouter(tags=["help center"], include_in_schema=False)
+log = logging.getLogger(__name__)
+MIN_SIMILARITY = 0.3  # MiniLM cosine: related sentences score above, unrelated ones near 0.1
 VOTER_COOKIE = "autocrm_voter"
 _ARTICLE_REF = re.compile(r"^(\d{1,12})(?:-[A-Za-z0-9-]*)?$")
 
@@ -198,6 +201,18 @@ async def vote(
     return RedirectResponse(f"/help/articles/{article_id}?voted=1", status_code=303)
 
 
+async def _passages(db, q: str, lang: str, k: int) -> list:
+    try:
+        found = await retrieve(db, q, locale=lang, k=k)
+    except Exception:  # no embedding model here: the database's full text still answers
+        log.exception("help center search fell back to full text")
+        async with db.read() as session:
+            return await search_chunks(session, q, locale=lang, limit=k)
+    return [
+        p for p in found.passages if p.lexical_rank is not None or p.similarity >= MIN_SIMILARITY
+    ]
+
+
 @router.get("/help/search")
 async def search_page(request: Request, q: Annotated[str, Query(min_length=1, max_length=300)]):
     languages = await _languages(request)
@@ -208,11 +223,11 @@ async def search_page(request: Request, q: Annotated[str, Query(min_length=1, ma
 
 async def search_articles(request: Request, q: str, lang: str, *, limit: int) -> list[Hit]:
     """Published articles for the words, by the bot's retrieval (vector + full text fused);
-    the reader's language first, the others after."""
+    the reader's language first, the others after. A passage the words do not occur in and
+    whose meaning is far from them is no answer (vector search always finds a nearest one)."""
     db = get_database(request)
-    found = await retrieve(db, q, locale=lang, k=limit * 3)
     best: dict[int, Hit] = {}
-    for passage in found.passages:
+    for passage in await _passages(db, q, lang, limit * 3):
         if passage.article_id not in best:
             path = article_path(passage.article_id, passage.title)
             language = language_of(passage.locale)

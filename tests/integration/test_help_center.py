@@ -204,3 +204,11 @@ async def test_an_opened_suggestion_is_a_deflection_only_if_the_visitor_does_not
         f"/api/v1/public/help/articles/{article_id}/opened", params={"visitor_token": "x"}
     )
     assert forged.status_code == 422
+
+
+async def test_words_that_match_nothing_find_nothing(client, app):
+    await add(app, *RESET_EN)
+    await add(app, *REFUNDS)
+    page = await client.get("/help/search", params={"q": "xylophone quartet", "lang": "en"})
+    assert page.status_code == 200
+    assert "No article matches" in page.text and "/help/articles/" not in page.text
