@@ -42,6 +42,8 @@ REQUIRED: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/kb/examples/{example_id}/approve"): KW,
     ("POST", "/api/v1/kb/examples/{example_id}/reject"): KW,
     ("DELETE", "/api/v1/kb/examples/{example_id}"): KW,
+    ("GET", "/api/v1/review-queue"): TR,
+    ("POST", "/api/v1/review-queue/learned/{example_id}"): KW,
     ("GET", "/api/v1/users"): TR,
     ("POST", "/api/v1/users"): ADMIN,
     ("PATCH", "/api/v1/users/{user_id}"): ADMIN,
