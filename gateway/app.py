@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse
 from channels import registry
 from gateway import console, errors, realtime, widget_routes
 from gateway.body_limit import BodyLimitMiddleware, PathLimit
-from gateway.customer_side import CUSTOMER_ROUTES
+from gateway.customer_side import CUSTOMER_ROUTES, body_limits
 from gateway.outbox.dispatcher import Dispatcher
 from gateway.principal import SESSION_MAX_AGE
 from gateway.routes import (
@@ -110,7 +110,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The widget's upload carries one attachment (plus the multipart framing), refused while
     # it streams in like any other body; the route then checks the file's own size.
     upload = PathLimit("/widget/api/uploads", settings.max_attachment_bytes + 64_000, CORS)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, paths=(upload,))
+    paths = (upload, *body_limits(settings.max_attachment_bytes))
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, paths=paths)
     app.add_middleware(SecurityHeadersMiddleware, https=settings.cookie_secure)
     for router in [m.router for m in API] + registry.routers():
         app.include_router(router)

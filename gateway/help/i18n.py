@@ -66,6 +66,7 @@ EN = {
     "status": "Status",
     "updated": "Updated",
     "back": "Back to your tickets",
+    "attach": "Attach a file (up to {mb} MB)",
 }
 
 ES = {
@@ -118,6 +119,7 @@ ES = {
     "too_many": "Se han pedido demasiados enlaces. Inténtalo de nuevo en {minutes} minutos.",
     "updated": "Actualizada",
     "you": "Tú",
+    "attach": "Adjuntar un archivo (hasta {mb} MB)",
 }
 
 FR = {
@@ -170,6 +172,7 @@ FR = {
     "too_many": "Trop de liens demandés. Réessayez dans {minutes} minutes.",
     "updated": "Mise à jour",
     "you": "Vous",
+    "attach": "Joindre un fichier (jusqu’à {mb} Mo)",
 }
 
 DE = {
@@ -222,6 +225,7 @@ DE = {
     "too_many": "Zu viele Links angefordert. Versuchen Sie es in {minutes} Minuten erneut.",
     "updated": "Aktualisiert",
     "you": "Sie",
+    "attach": "Datei anhängen (bis {mb} MB)",
 }
 
 PT = {
@@ -274,6 +278,7 @@ PT = {
     "too_many": "Muitos links pedidos. Tente novamente em {minutes} minutos.",
     "updated": "Atualizado",
     "you": "Você",
+    "attach": "Anexar um arquivo (até {mb} MB)",
 }
 
 CATALOGUES = {"en": EN, "es": ES, "fr": FR, "de": DE, "pt": PT}

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
@@ -26,7 +26,7 @@ from gateway.portal_mail import NoMailbox, count_request, send_link
 from gateway.throttle import Throttled, client_address
 from store import files
 from store.errors import Invalid, NotFound
-from store.messages import Identity, InboundMessage
+from store.messages import Attachment, Identity, InboundMessage
 from store.portal import service as portal
 from store.portal import tickets as mine
 
@@ -229,11 +229,8 @@ async def sign_out(request: Request, csrf: Csrf = ""):
     return response
 
 
-@router.get("/portal/tickets/{ticket_id}")
-async def ticket_page(request: Request, ticket_id: int):
-    customer = await _customer(request)
-    if customer is None:
-        return _to_sign_in()
+async def _ticket_view(request: Request, customer: Customer, ticket_id: int, **extra):
+    """The ticket's page (404 page for a ticket that is not the customer's)."""
     async with get_database(request).read() as session:
         try:
             ticket = await mine.get_ticket(session, emails=customer.emails, ticket_id=ticket_id)
@@ -247,8 +244,35 @@ async def ticket_page(request: Request, ticket_id: int):
             "messages": await mine.conversation(session, ticket_id=ticket.id),
             "rating": await mine.get_rating(session, ticket_id=ticket.id),
             "nonce": uuid.uuid4().hex,
+            "max_mb": request.app.state.settings.max_attachment_bytes // 1_000_000,
         }
-        return _render(request, "portal_ticket.html", context)
+        status_code = extra.pop("status_code", 200)
+        return _render(request, "portal_ticket.html", context | extra, status_code=status_code)
+
+
+@router.get("/portal/tickets/{ticket_id}")
+async def ticket_page(request: Request, ticket_id: int):
+    customer = await _customer(request)
+    if customer is None:
+        return _to_sign_in()
+    return await _ticket_view(request, customer, ticket_id)
+
+
+async def _attachments(request: Request, upload: UploadFile | None) -> list[Attachment]:
+    """The uploaded file (none when the field was left empty); TooLarge past the limit."""
+    if upload is None or not upload.filename:
+        return []
+    limit = request.app.state.settings.max_attachment_bytes
+    data = await upload.read(limit + 1)
+    if len(data) > limit:
+        raise TooLarge(limit)
+    kind = upload.content_type or "application/octet-stream"
+    return [Attachment(upload.filename[-300:], kind[:200], data)]
+
+
+class TooLarge(Exception):
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the file is over {limit // 1_000_000} MB")
 
 
 @router.post("/portal/tickets/{ticket_id}/reply")
@@ -258,13 +282,19 @@ async def reply(
     body: Annotated[str, Form(min_length=1, max_length=20_000)],
     csrf: Csrf = "",
     nonce: Annotated[str, Form(max_length=64)] = "",
+    file: Annotated[UploadFile | None, File()] = None,
 ):
     """The customer's message, ingested on the ticket's own channel and thread as if they had
-    written there (the nonce makes a double submit one message)."""
+    written there (the nonce makes a double submit one message), with a file if they chose
+    one; a file over the limit is refused with the page saying so."""
     customer = await _customer(request)
     if customer is None:
         return _to_sign_in()
     _check_csrf(customer, csrf)
+    try:
+        attachments = await _attachments(request, file)
+    except TooLarge as exc:
+        return await _ticket_view(request, customer, ticket_id, error=str(exc), status_code=413)
     async with get_database(request).read() as session:
         try:
             ticket = await mine.get_ticket(session, emails=customer.emails, ticket_id=ticket_id)
@@ -282,6 +312,7 @@ async def reply(
             sender=Identity("email", owned[ticket.contact_id]),
             text=body.strip(),
             account_id=ticket.channel_account_id,
+            attachments=attachments,
             meta={"ticket_number": ticket.id, "via": "portal"},
         )
     await request.app.state.ingest.submit(inbound)

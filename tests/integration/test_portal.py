@@ -248,3 +248,34 @@ async def test_forms_posted_from_another_site_are_refused(app, client, smtp_serv
         "/portal/auth", data={"t": token}, headers={"origin": "http://testserver"}
     )
     assert ours.status_code == 303  # the link was not spent by the refused post
+
+
+async def test_a_reply_carries_a_file_and_one_over_the_limit_is_refused_clearly(
+    app, client, admin_headers, smtp_server
+):
+    await configure_mailbox(app, smtp_server)
+    ids = await _tickets(app)
+    await sign_in(client, smtp_server[1], ANN)
+    path = f"/portal/tickets/{ids['ann_email']}"
+    page = await client.get(path)
+    assert 'enctype="multipart/form-data"' in page.text and "up to 10 MB" in page.text
+    form = {"body": "Photo of the box", "csrf": csrf_of(page.text)}
+    photo = ("box.png", b"\x89PNG fake", "image/png")
+    sent = await client.post(f"{path}/reply", data=form, files={"file": photo})
+    assert sent.status_code == 303
+    messages = await client.get(
+        f"/api/v1/tickets/{ids['ann_email']}/messages", headers=admin_headers
+    )
+    [mine] = [m for m in messages.json() if m["text"] == "Photo of the box"]
+    assert [(a["filename"], a["size"]) for a in mine["attachments"]] == [("box.png", 9)]
+
+    limit = app.state.settings.max_attachment_bytes
+    huge = ("big.bin", b"x" * (limit + 1), "application/octet-stream")
+    refused = await client.post(
+        f"{path}/reply", data=form | {"body": "too big"}, files={"file": huge}
+    )
+    assert refused.status_code == 413 and "the file is over 10 MB" in refused.text
+    messages = await client.get(
+        f"/api/v1/tickets/{ids['ann_email']}/messages", headers=admin_headers
+    )
+    assert "too big" not in [m["text"] for m in messages.json()]
