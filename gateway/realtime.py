@@ -18,6 +18,7 @@ from gateway import realtime_events as events
 from gateway.presence import Presence
 from gateway.realtime_live import LivePush
 from gateway.realtime_resilient import ResilientRedisManager
+from gateway.realtime_revoke import CredentialWatch
 from gateway.realtime_widget import WidgetNamespace
 from gateway.realtime_widget_waiting import WaitingPush, mark_seen
 from gateway.socket_payloads import ConsolePresence, ConsoleTyping, TicketRef, checked, error
@@ -83,6 +84,7 @@ class ConsoleNamespace(socketio.AsyncNamespace):
         if viewer is None:
             raise Refused("Sign in, or pass auth {token: API key with tickets:read}.")
         self.viewers[sid] = viewer
+        self.realtime.credentials.watch(sid, environ, auth)  # dropped when they are revoked
         await self.enter_room(sid, "console")
         self.realtime.console_sids.add(sid)
         if viewer.user_id is not None:
@@ -104,6 +106,7 @@ class ConsoleNamespace(socketio.AsyncNamespace):
 
     async def on_disconnect(self, sid, reason=None):
         self.realtime.console_sids.discard(sid)
+        self.realtime.credentials.forget(sid)
         viewer = self.viewers.pop(sid, None)
         for ticket_id in viewer.tickets if viewer else ():
             await self._announce(sid, viewer, ticket_id, "left")
@@ -196,6 +199,7 @@ class Realtime:
         self.live = LivePush(self)  # inbound messages, right after their commit
         self.presence = Presence(app)  # agents online / away / offline
         self.waiting = WaitingPush(app, self)  # widget customers' place in the queue
+        self.credentials = CredentialWatch(app, self.sio)  # revoked sessions lose their sockets
         self.sio.register_namespace(WidgetNamespace(app, self))
         self.sio.register_namespace(ConsoleNamespace(app, self))
 
@@ -250,6 +254,7 @@ async def startup(app) -> None:
     app.state.dispatcher.listeners.append(app.state.realtime.waiting.on_event)
     app.state.ingest.listeners.append(app.state.realtime.live.committed)
     app.state.realtime.presence.start()
+    app.state.realtime.credentials.start()
 
 
 async def shutdown(app) -> None:
@@ -257,3 +262,4 @@ async def shutdown(app) -> None:
     for sid in list(realtime.console_sids):
         await realtime.sio.disconnect(sid, namespace="/console")
     await realtime.presence.stop()
+    await realtime.credentials.stop()
