@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from channels import registry
-from gateway import console, errors, realtime, widget_routes
+from gateway import console, errors, openapi_problems, realtime, widget_routes
 from gateway.body_limit import BodyLimitMiddleware, PathLimit
 from gateway.customer_side import CUSTOMER_ROUTES, body_limits
 from gateway.outbox.dispatcher import Dispatcher
@@ -100,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     errors.install(app)
+    openapi_problems.install(app)  # the document declares the problem+json errors
     # The cookie holds only a server-side session's token (gateway/principal.py).
     app.add_middleware(
         SessionCookieMiddleware,

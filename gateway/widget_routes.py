@@ -8,6 +8,7 @@ signed too, so no session is needed to fetch a file from another origin, and ids
 from __future__ import annotations
 
 import html
+from http import HTTPStatus
 from pathlib import Path
 
 from fastapi import APIRouter, Request, UploadFile
@@ -18,6 +19,7 @@ from channels.webchat.limits import ALLOWED_UPLOAD_TYPES, NAME
 from channels.webchat.verify import Visitor
 from gateway import favicon
 from gateway import principal as principals
+from gateway.errors import problem
 from gateway.security_headers import widget_page_csp
 from store import files
 from store.config import accounts
@@ -118,7 +120,8 @@ async def upload_preflight() -> Response:
 
 
 def _refuse(status: int, detail: str) -> JSONResponse:
-    return JSONResponse({"detail": detail}, status_code=status, headers=CORS)
+    # problem+json like every other error (the widget reads `detail`), with CORS for the site.
+    return problem(status, HTTPStatus(status).phrase, detail, headers=CORS)
 
 
 @router.post("/widget/api/uploads")

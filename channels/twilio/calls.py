@@ -21,6 +21,7 @@ from channels.twilio.jobs import RECORDING_EVENT
 from channels.twilio.limits import VOICE_CHANNEL
 from channels.twilio.webhooks import (
     VOICE_FIRST,
+    TwiMLResponse,
     account_by_id,
     checked,
     defer,
@@ -47,7 +48,7 @@ async def _call_ticket(session: AsyncSession, call_sid: str | None) -> Ticket | 
     return await tickets.latest_by_thread(session, channel=VOICE_CHANNEL, thread_key=call_sid)
 
 
-@router.post("/voice")
+@router.post("/voice", response_class=TwiMLResponse)
 async def incoming_call(request: Request) -> Response:
     """A call to one of our numbers: open its ticket, greet, record the question."""
     hook = await verified(request, "voice_path", VOICE_FIRST, ("To", "Called"))
@@ -57,14 +58,14 @@ async def incoming_call(request: Request) -> Response:
     return xml_response(voice.greet_and_record(hook.account, mode=hook.account.listen_mode))
 
 
-@router.post("/voice/recorded")
+@router.post("/voice/recorded", response_class=TwiMLResponse)
 async def recording_finished(request: Request, turn: int = 0) -> Response:
     """<Record>'s action: the caller stopped speaking. Hold while the recording is handled."""
     hook = await verified(request, "voice_recorded_path", VOICE_FIRST, ("To", "Called"))
     return xml_response(voice.hold(hook.account, turn=turn))
 
 
-@router.post("/voice/gather")
+@router.post("/voice/gather", response_class=TwiMLResponse)
 async def speech_gathered(request: Request, turn: int = 0) -> Response:
     """<Gather input="speech">'s action: Twilio's transcript is the caller's message."""
     hook = await verified(request, "voice_gather_path", VOICE_FIRST, ("To", "Called"))
@@ -158,7 +159,7 @@ async def _hand_to_human(session: AsyncSession, ticket: Ticket, account: TwilioA
     )
 
 
-@router.post("/voice/poll")
+@router.post("/voice/poll", response_class=TwiMLResponse)
 async def poll(request: Request, turn: int = 0, attempt: int = 0) -> Response:
     """Where the holding caller comes back every few seconds until there is something to say."""
     hook = await verified(request, "voice_poll_path", VOICE_FIRST, ("To", "Called"))
@@ -180,7 +181,7 @@ def _twiml_for(step: Step, account: TwilioAccount, turn: int, attempt: int) -> s
     return voice.hold(account, turn=turn, attempt=attempt, message=None)
 
 
-@router.post("/voice/dial")
+@router.post("/voice/dial", response_class=TwiMLResponse)
 async def dial_finished(request: Request) -> Response:
     """<Dial>'s action: after the agent call, hang up; if nobody answered, promise a text."""
     hook = await verified(request, "voice_dial_status_path", VOICE_FIRST, ("To", "Called"))

@@ -20,6 +20,7 @@ from channels.twilio.parse import OPT_OUT_ATTRIBUTE, parse_sms, parse_status_cal
 from channels.twilio.webhooks import (
     CHANNELS,
     SMS_FIRST,
+    TwiMLResponse,
     defer,
     parsed,
     verified,
@@ -34,7 +35,7 @@ router = APIRouter(prefix="/channels/twilio", tags=["twilio"])
 router.include_router(twilio_calls.router)
 
 
-@router.post("/sms")
+@router.post("/sms", response_class=TwiMLResponse)
 async def incoming_sms(request: Request) -> Response:
     """An SMS or MMS to one of our numbers. Twilio gets an empty TwiML: replies go by REST."""
     hook = await verified(request, "sms_path", SMS_FIRST, ("To",))

@@ -94,6 +94,12 @@ def parsed(parse, *args, **kwargs):
         raise Invalid(str(exc)) from None
 
 
+class TwiMLResponse(Response):
+    """TwiML answers; as a route's response_class the OpenAPI document says text/xml."""
+
+    media_type = TWIML
+
+
 def xml_response(twiml: str) -> Response:
     return Response(twiml, media_type=TWIML)
 

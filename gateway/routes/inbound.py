@@ -11,7 +11,12 @@ from store.tickets.schemas import InboundCreate, IngestRead
 router = APIRouter(prefix="/api/v1/inbound", tags=["inbound"])
 
 
-@router.post("", response_model=IngestRead, status_code=201)
+@router.post(
+    "",
+    response_model=IngestRead,
+    status_code=201,
+    responses={200: {"model": IngestRead, "description": "A repeat of a known external_id"}},
+)
 async def inbound(data: InboundCreate, request: Request, who: TicketsWrite, response: Response):
     """Answers once the message is committed; a repeated external_id answers 200, not 201."""
     result = await request.app.state.ingest.submit(to_inbound(data))
