@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 from types import SimpleNamespace
 
 import httpx
@@ -74,7 +76,7 @@ def _wait_ready(gateway: Gateway, timeout: float = 180) -> None:
 def _document() -> dict:
     """The OpenAPI document the gateway serves at /openapi.json (built without running it;
     schemathesis's lazy fixture loader does not work with this pytest)."""
-    app = create_app(Settings(data_dir=ROOT / "var" / "fuzz-schema", secret_key=SECRET))
+    app = create_app(Settings(data_dir=Path(tempfile.gettempdir()), secret_key=SECRET))
     return app.openapi()
 
 
