@@ -104,10 +104,11 @@ function placeFor(form, loc) {
   const path = loc[0] === 'body' ? loc.slice(1) : loc;
   for (let n = path.length; n > 0; n -= 1) {
     const name = path.slice(0, n).join('.');
-    const field = [...form.elements].find((el) => el.name === name);
+    const seen = (el) => el && el.getClientRects().length > 0; // not in a hidden part
+    const field = [...form.elements].find((el) => el.name === name && seen(el));
     if (field) return { field, anchor: field.closest('label') || field };
     const box = form.querySelector(`[data-errors-for="${CSS.escape(name)}"]`);
-    if (box) return { anchor: box };
+    if (seen(box)) return { anchor: box };
   }
   return null;
 }
@@ -127,12 +128,16 @@ function showErrors(form, err) {
     note.className = 'field-error';
     note.setAttribute('role', 'alert');
     note.textContent = msg.replace(/^Value error, /, '');
-    place.anchor.append(note);
+    if (place.anchor === place.field) place.field.after(note); // an input holds no children
+    else place.anchor.append(note);
     if (place.field) place.field.setAttribute('aria-invalid', 'true');
   }
   unplaced = unplaced.map((m) => m.replace(/Value error, /, ''));
+  const shown = errors.length > unplaced.length || (top && unplaced.length);
   if (top && unplaced.length) { top.textContent = unplaced.join(' · '); top.hidden = false; }
-  toast(`Not saved: ${err.message.replace(/^body: /, '').replace(/Value error, /, '')}`, { bad: true });
+  // Said once: next to the fields (the toast only points there), else in the toast.
+  const words = err.message.replace(/^body: /, '').replace(/Value error, /, '');
+  toast(shown ? 'Not saved: see the marked fields' : words, { bad: true });
 }
 
 async function submit(form) {
