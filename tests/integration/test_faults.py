@@ -33,7 +33,8 @@ from tests.servers.smtp import RecordingHandler
 @asynccontextmanager
 async def gateway(tmp_path, database_url=None, **settings):
     """(app, client, admin headers): the gateway in this process, its dispatcher running."""
-    async with running_app(make_settings(tmp_path, database_url, **settings)) as app:
+    chosen = make_settings(tmp_path, database_url).model_copy(update=settings)
+    async with running_app(chosen) as app:
         headers = {"Authorization": f"Bearer {await make_key(app, ['admin'])}"}
         # As a server would: an unhandled error is a 500 answer, not an exception in the test.
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
