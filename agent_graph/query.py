@@ -38,12 +38,12 @@ class Fusion:
     (doc2dial dialogues, OR-ShARC documents) and checked on the other half: see
     bench/kb_tune.py and the numbers in its docstring."""
 
-    history_turns: int = 6  # the latest earlier turns that count, both roles
-    context_weight: float = 0.5  # dense: query vector = latest + weight * context
+    history_turns: int = 4  # the latest earlier turns that count, both roles
+    context_weight: float = 1.2  # dense: query vector = latest + weight * context
     dense_weight: float = 1.0  # reciprocal-rank fusion weights of the lists
     lexical_weight: float = 1.0
-    lexical_context_weight: float = 0.5
-    rrf_k: int = 60  # reciprocal-rank constant (Cormack et al. 2009): damps each list's head
+    lexical_context_weight: float = 1.0
+    rrf_k: int = 20  # reciprocal-rank constant (Cormack et al. 2009): damps each list's head
     context_chars: int = 1500  # MiniLM reads ~256 word pieces: the most recent text wins
 
 

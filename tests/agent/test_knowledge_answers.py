@@ -83,7 +83,12 @@ async def test_the_second_turn_is_retrieved_with_the_first(app, client, admin_he
     first, second = await traces(client, admin_headers, tid)
     assert first["history"] == []
     assert second["history"] == ["customer", "agent"]  # the question and the bot's answer
-    assert second["passages"][0]["title"] == "Shipping and delivery times"
+    # "how long does it take" alone reads like the refunds section; with the question before
+    # it, the Canada section is the answer.
+    assert second["action"] == "answer"
+    assert {s["title"] for s in second["sources"]} == {"Shipping and delivery times"}
+    _, answer = await bot_messages(client, admin_headers, tid)
+    assert "5 to 8 business days" in answer["text"]
 
 
 async def test_retrieval_reads_a_follow_up_with_its_conversation(app, demo_kb):
