@@ -125,6 +125,7 @@ def run_intent_eval(
     max_train_per_label: int | None = None,
     calibrate: int | None = None,
     target_precision: float = TARGET_PRECISION,
+    sweep_cuts: Sequence[float] = (),
 ) -> dict:
     """Metrics dict for one train/test pair, or over `folds` held-out parts of TRAIN alone
     (for tuning without touching a test set); each test text takes the production decide path.
@@ -155,15 +156,19 @@ def run_intent_eval(
         extra["calibration"] = found
     model_embedder.embed(["warm up"])  # first call loads the ONNX session: not a decision cost
     pairs = fold_splits(train, folds) if folds else [(train, test)]
-    rows, millis, fits = [], [], []
+    rows, millis, fits, all_scores = [], [], [], []
     for part_train, part_test in pairs:
         model, fit_s = _fit(fit_embedder, part_train)
         fits.append((fit_s, model.last_fit.get("iterations") or 0))
-        part_rows, part_millis = _decide_all(model, model_embedder, part_test, thresholds)
+        part_rows, part_millis = _decide_all(
+            model, model_embedder, part_test, thresholds, all_scores
+        )
         rows += part_rows
         millis += part_millis
     out = _metrics(rows, millis)
     out.update(bootstrap_interval(rows))
+    if sweep_cuts:
+        extra["sweep"] = sweep([r[0] for r in rows], all_scores, thresholds, sweep_cuts)
     out.update(
         n_train=len(pairs[0][0]),
         n_labels=len(model.labels),
@@ -228,15 +233,47 @@ def _fit(embedder: Embedder, train: list[dict]) -> tuple[IntentModel, float]:
     return model, time.perf_counter() - started
 
 
-def _decide_all(model: IntentModel, embedder: Embedder, test: list[dict], thresholds):
+def _decide_all(model: IntentModel, embedder: Embedder, test: list[dict], thresholds, scores=None):
+    """(gold, action, label) per test row and milliseconds; `scores`, when a list, collects
+    each row's label scores (for `sweep`)."""
     rows, millis = [], []
     for row in test:
         started = time.perf_counter()
         vec = embedder.embed([row["text"]])
-        decision = decide(model.predict([row["text"]], vectors=vec)[0], (), thresholds)
+        found = model.predict([row["text"]], vectors=vec)[0]
+        decision = decide(found, (), thresholds)
         millis.append((time.perf_counter() - started) * 1000)
         rows.append((row["label"], decision.action, decision.label))
+        if scores is not None:
+            scores.append(found)
     return rows, millis
+
+
+def sweep(
+    gold: list[str], scores: list, base: BotThresholds | None, cuts: Sequence[float]
+) -> list[dict]:
+    """The same decisions replayed at other `answer_probability` values: precision (with
+    its interval), auto-resolution and off-topic escalation per value. For choosing on a
+    validation set; read on a test set only at a value chosen elsewhere."""
+    base = base or BotThresholds()
+    out = []
+    for cut in cuts:
+        t = base.model_copy(update={"answer_probability": float(cut)})
+        rows = []
+        for g, found in zip(gold, scores, strict=True):
+            d = decide(found, (), t)
+            rows.append((g, d.action, d.label))
+        m = _metrics(rows, [])
+        out.append(
+            {
+                "answer_probability": round(float(cut), 3),
+                "precision": m["precision"],
+                "auto_resolution_rate": m["auto_resolution_rate"],
+                "oos_escalation_recall": m["oos_escalation_recall"],
+            }
+            | bootstrap_interval(rows, rounds=1000)
+        )
+    return out
 
 
 def default_cache_dir() -> Path:
@@ -264,6 +301,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="choose answer_probability on K folds of TRAIN before testing",
     )
     p.add_argument("--target-precision", type=float, default=TARGET_PRECISION)
+    p.add_argument(
+        "--sweep",
+        default="",
+        help="comma-separated answer_probability values to replay the decisions at (validation)",
+    )
     p.add_argument("--max-labels", type=int, default=None, help="evaluate a subset of labels")
     p.add_argument("--max-train-per-label", type=int, default=None)
     args = p.parse_args(argv)
@@ -282,7 +324,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         max_train_per_label=args.max_train_per_label,
         calibrate=args.calibrate,
         target_precision=args.target_precision,
+        sweep_cuts=[float(x) for x in args.sweep.split(",") if x.strip()],
     )
+    for line in result.get("sweep", []):
+        print(json.dumps(line, separators=(",", ":")), file=sys.stderr)
     ci = result.get("precision_ci95")
     if ci:
         print(

@@ -41,6 +41,7 @@ def test_calibrated_threshold_is_chosen_on_train_folds_and_reported_with_an_inte
         max_train_per_label=30,
         calibrate=3,
         target_precision=0.99,
+        sweep_cuts=(0.3, 0.99),
     )
     cal = result["calibration"]
     assert cal["folds"] == 3 and cal["target_precision"] == 0.99
@@ -51,6 +52,10 @@ def test_calibrated_threshold_is_chosen_on_train_folds_and_reported_with_an_inte
     assert low <= result["precision"] <= high
     assert result["auto_resolution_ci95"][0] <= result["auto_resolution_rate"]
     assert result["precision"] > 0.9
+    # Replaying the decisions at other thresholds: stricter answers less, never more.
+    loose, strict = result["sweep"]
+    assert strict["auto_resolution_rate"] <= loose["auto_resolution_rate"]
+    assert strict["oos_escalation_recall"] >= loose["oos_escalation_recall"]
 
 
 def test_cli_prints_one_json_line_last(tmp_path, capsys):
