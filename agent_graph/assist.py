@@ -4,6 +4,8 @@ ticket is theirs, or the bot is off) a suggested reply waits for them in the bri
 
 from __future__ import annotations
 
+import asyncio
+
 from agent_graph import trace
 from agent_graph.nodes.retrieve import HISTORY_TURNS, answers_of
 from agent_graph.nodes.triage import triage_of
@@ -73,7 +75,7 @@ async def assist(db: Database, retrieve: Retriever, *, ticket_id: int, message_i
     if read is None:
         return {}
     text, vip, history = read
-    triaged = triage_of(text, vip=vip)
+    triaged = await asyncio.to_thread(triage_of, text, vip=vip)  # lingua loads lazily: CPU
     # The conversation as the bot's own retrieval reads it: "what if I forgot?" needs it.
     found = await retrieve(db, text, history=history, locale=triaged["language"], k=5)
     state = found_as_state(found)

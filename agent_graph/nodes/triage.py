@@ -3,6 +3,7 @@ bot's turn, and (through `triage_of`) for every inbound message whoever owns the
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 from langgraph.runtime import Runtime
@@ -46,4 +47,6 @@ def triage_of(text: str, *, vip: bool = False) -> dict:
 
 
 async def triage(state: TurnState, runtime: Runtime[TurnContext]) -> dict:
-    return triage_of(state["text"], vip=bool(state.get("vip")))
+    # Off the event loop: language detection loads lingua's models on first use (seconds
+    # under load), which would stall every other conversation's socket traffic.
+    return await asyncio.to_thread(triage_of, state["text"], vip=bool(state.get("vip")))
