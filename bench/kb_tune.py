@@ -122,10 +122,11 @@ def _metrics(parts: list[Parts], f: Fusion, mat, ids, doc_of_chunk) -> dict:
     return {"r1": r1 / n, "r5": r5 / n, "first_r5": f5 / max(nf, 1), "n": len(parts)}
 
 
-def _grid():
-    for depth, cw, lw, lcw, k in itertools.product(
-        DEPTHS, (0.0, 0.3, 0.5, 0.8, 1.2), (0.0, 0.5, 1.0, 1.5), (0.0, 0.3, 0.6, 1.0), (20, 60)
-    ):
+def _grid(quick: bool = False):
+    axes = (DEPTHS, (0.0, 0.3, 0.5, 0.8, 1.2), (0.0, 0.5, 1.0, 1.5), (0.0, 0.3, 0.6, 1.0), (20, 60))
+    if quick:  # around the first full grid's best settings
+        axes = ((2, 4, 8), (0.8, 1.2, 1.6), (0.5, 1.0), (0.6, 1.0, 1.4), (20,))
+    for depth, cw, lw, lcw, k in itertools.product(*axes):
         if depth == 0 and (cw or lcw):
             continue
         yield Fusion(
@@ -144,7 +145,7 @@ def _goal(name: str, m: dict) -> float:
     return (m["r1"] + m["r5"]) / 2
 
 
-async def tune(names: list[str]) -> None:
+async def tune(names: list[str], quick: bool = False) -> None:
     data = {}
     for name in names:
         db, doc_of = await _database(name)
@@ -166,7 +167,7 @@ async def tune(names: list[str]) -> None:
         print(f"{name}: {len(parts)} turns, {len(ids)} passages", flush=True)
     baseline = Fusion(history_turns=0, context_weight=0, lexical_context_weight=0)
     results = []
-    for f in _grid():
+    for f in _grid(quick):
         per = {}
         for name, (parts, mat, ids, doc_of_chunk) in data.items():
             a = [p for p in parts if p.half == "a"]
@@ -174,20 +175,22 @@ async def tune(names: list[str]) -> None:
         results.append((np.mean([_goal(n, m) for n, m in per.items()]), f, per))
     results.sort(key=lambda r: -r[0])
     for goal, f, per in results[:8]:
-        print(f"a: {goal:.4f} {f} {per}")
+        print(f"a: {goal:.4f} {f} {per}", flush=True)
     best = results[0][1]
     for label, f in (("baseline (latest message only)", baseline), ("chosen", best)):
         for name, (parts, mat, ids, doc_of_chunk) in data.items():
             for half in ("a", "b"):
                 sub = [p for p in parts if p.half == half]
-                print(f"{label} {name} half {half}: {_metrics(sub, f, mat, ids, doc_of_chunk)}")
+                metrics = _metrics(sub, f, mat, ids, doc_of_chunk)
+                print(f"{label} {name} half {half}: {metrics}", flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--corpus", choices=(*CORPORA, "both"), default="both")
+    parser.add_argument("--quick", action="store_true", help="a small grid around the best")
     args = parser.parse_args()
-    asyncio.run(tune(list(CORPORA) if args.corpus == "both" else [args.corpus]))
+    asyncio.run(tune(list(CORPORA) if args.corpus == "both" else [args.corpus], args.quick))
 
 
 if __name__ == "__main__":
