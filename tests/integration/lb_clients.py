@@ -43,13 +43,13 @@ class Widget:
     async def connect(self) -> dict:
         await self.sio.connect(self.url, namespaces=["/widget"], auth=self.auth,
                                transports=[self.transport], wait_timeout=10)  # fmt: skip
-        return await asyncio.wait_for(self.sessions.get(), 10)
+        return await asyncio.wait_for(self.sessions.get(), 30)
 
     async def send(self, client_id: str, text: str) -> dict:
         data = {"client_id": client_id, "text": text, "attachment_ids": []}
-        return await self.sio.call("message", data, namespace="/widget", timeout=10)
+        return await self.sio.call("message", data, namespace="/widget", timeout=30)
 
-    async def reply(self, timeout: float = 15) -> str:
+    async def reply(self, timeout: float = 60) -> str:
         """The text of the next outbound message event."""
         while True:
             event = await asyncio.wait_for(self.events.get(), timeout)
@@ -79,7 +79,7 @@ class Console:
         self.sio.on("alert", self.alerts.put_nowait, namespace="/console")
         await self.sio.connect(self.url, namespaces=["/console"], transports=["websocket"])
 
-    async def next(self, kind: str, timeout: float = 15) -> dict:
+    async def next(self, kind: str, timeout: float = 60) -> dict:
         while True:
             event = await asyncio.wait_for(self.events.get(), timeout)
             if event["type"] == kind:
