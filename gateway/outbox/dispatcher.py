@@ -115,30 +115,38 @@ class Dispatcher:
                     await listener(event)
                 except Exception:
                     log.exception("event listener failed for event %s", event["id"])
-        for leased in due:
-            await self._start(leased)
+        await self._start_all(due)
         # Go again at once only when a limit left work behind; a finished run wakes the loop.
         return len(events) == deliveries.FAN_OUT_LIMIT or len(due) == deliveries.CLAIM_LIMIT
 
-    async def _start(self, leased: deliveries.Leased) -> None:
-        if self.rq_queue is not None and self._redis_lost_at is None:
+    async def _start_all(self, due: list[deliveries.Leased]) -> None:
+        """Enqueue the pass's deliveries for RQ in one pipeline (one thread hop and one Redis
+        round trip per pass, not per delivery), or run them here."""
+        if due and self.rq_queue is not None and self._redis_lost_at is None:
             try:
-                await self._enqueue(leased)
+                await self._enqueue(*due)
                 return
             except RedisError as exc:
                 self._redis_lost_at = asyncio.get_running_loop().time()
                 self._next_probe = self._redis_lost_at + PROBE_EVERY
                 log.warning("cannot enqueue (%s): running deliveries here until Redis is back", exc)
+        for leased in due:  # an enqueue that failed may have reached the queue: leases decide
+            await self._start(leased)
+
+    async def _start(self, leased: deliveries.Leased) -> None:
         await self._slots.acquire()
         runner = self._run if self.rq_queue is None else self._run_alone
         task = asyncio.create_task(runner(leased))
         self._running.add(task)
         task.add_done_callback(self._running.discard)
 
-    async def _enqueue(self, leased: deliveries.Leased) -> None:
+    async def _enqueue(self, *leased: deliveries.Leased) -> None:
         queue = self.rq_queue
-        args = (run_delivery_job, leased.id, leased.lease)
-        await asyncio.to_thread(queue.enqueue, *args, job_timeout=JOB_TIMEOUT)
+        jobs = [
+            queue.prepare_data(run_delivery_job, (one.id, one.lease), timeout=JOB_TIMEOUT)
+            for one in leased
+        ]
+        await asyncio.to_thread(queue.enqueue_many, jobs)
 
     async def _run_alone(self, leased: deliveries.Leased) -> None:
         """Run a delivery meant for RQ as a worker would: it may have reached the queue after
@@ -160,8 +168,8 @@ class Dispatcher:
             await asyncio.to_thread(self.rq_queue.connection.ping)
             async with self.ctx.db.read() as session:
                 waiting = await deliveries.unstarted(session)
-            for leased in waiting:
-                await self._enqueue(leased)
+            if waiting:
+                await self._enqueue(*waiting)
         except RedisError:
             return
         log.warning(
