@@ -4,8 +4,8 @@ they stand (`{type: "waiting", waiting}` widget events; the same object is in `s
 The dispatcher hands every committed event to `WaitingPush.on_event` once (in whichever
 gateway fanned it out; with Redis the emit reaches the process holding the socket). An event
 that moves a queue (a ticket queued, taken, closed, re-prioritised, moved; an agent's presence)
-re-reads the position of every web chat ticket waiting in the queues it touched and tells
-each conversation. The numbers come from store/assignment/waiting.py.
+has the position of every web chat ticket waiting in the queues it touched (200 at most per
+event) read again, and each conversation told. The numbers come from store/assignment/waiting.py.
 
 Also here: the console's record that an agent opened a ticket (unseen-wait alerts).
 """
@@ -31,12 +31,15 @@ def waiting_json(read) -> dict:
     return read.model_dump(mode="json")
 
 
-async def waiting_of(session, ticket_id: int | None, now) -> dict:
+async def waiting_of(session, ticket_id: int | None, now, orders: dict | None = None) -> dict:
     ticket = await session.get(Ticket, ticket_id) if ticket_id is not None else None
-    return waiting_json(await waiting.waiting_for(session, ticket=ticket, now=now, channel=NAME))
+    read = await waiting.waiting_for(session, ticket=ticket, now=now, channel=NAME, orders=orders)
+    return waiting_json(read)
 
 
 class WaitingPush:
+    """Each team's queue order is read once per event, however many of its customers wait."""
+
     def __init__(self, app, realtime) -> None:
         self.app = app
         self.realtime = realtime
@@ -48,18 +51,25 @@ class WaitingPush:
             return
         if event["type"] == "ticket.updated" and not MOVES & set(event.get("after") or {}):
             return
+        await self._refresh([event])
+
+    async def _refresh(self, batch: list[dict]) -> None:
         async with self.app.state.db.read() as session:
-            teams = await self._teams(session, event)
-            ids = await waiting.queued_tickets(session, team_ids=teams, channel=NAME)
-            if event["ticket_id"] is not None and event["ticket_id"] not in ids:
-                ids.insert(0, event["ticket_id"])  # e.g. just taken: "assigned" now
-            sends = []
-            for ticket_id in ids:
+            teams: list[int | None] = []
+            ids: list[int] = []
+            for event in batch:
+                teams += await self._teams(session, event)
+                if event["ticket_id"] is not None:
+                    ids.append(event["ticket_id"])  # e.g. just taken: "assigned" now
+            queued = await waiting.queued_tickets(
+                session, team_ids=list(dict.fromkeys(teams)), channel=NAME
+            )
+            sends, orders, now = [], {}, self.clock()
+            for ticket_id in dict.fromkeys(ids + queued):
                 conversation = await events.conversation_of(session, ticket_id)
                 if conversation is not None:
-                    now = self.clock()
-                    body = {"type": "waiting", "waiting": await waiting_of(session, ticket_id, now)}
-                    sends.append((conversation, body))
+                    body = await waiting_of(session, ticket_id, now, orders)
+                    sends.append((conversation, {"type": "waiting", "waiting": body}))
         for conversation, body in sends:
             await self.realtime.to_widget(conversation, body)
 

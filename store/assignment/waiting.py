@@ -45,20 +45,37 @@ async def expected_wait(session: AsyncSession, *, team_id: int | None, now: date
     return int(median(waits)) if len(waits) >= MIN_SAMPLES else None
 
 
-async def position(session: AsyncSession, *, ticket_id: int, team_id: int | None) -> int | None:
-    """1 = next in its team's queue (the order `queue.waiting` takes them); None: not queued."""
+async def queue_order(session: AsyncSession, *, team_id: int | None) -> list[int]:
+    """The tickets the team's agents take next, in order (its queue and the shared one)."""
     query = select(QueuedTicket.ticket_id).join(Ticket, Ticket.id == QueuedTicket.ticket_id)
     query = _for_teams(query, None if team_id is None else [team_id])
     if team_id is None:
         query = query.where(QueuedTicket.team_id.is_(None))
-    ids = list(await session.scalars(query.order_by(*ORDER).limit(1000)))
+    return list(await session.scalars(query.order_by(*ORDER).limit(1000)))
+
+
+async def position(
+    session: AsyncSession, *, ticket_id: int, team_id: int | None, orders: dict | None = None
+) -> int | None:
+    """1 = next in its team's queue (the order `queue.waiting` takes them); None: not queued.
+    `orders` keeps each team's order for the next ticket of the same pass."""
+    orders = {} if orders is None else orders
+    if team_id not in orders:
+        orders[team_id] = await queue_order(session, team_id=team_id)
+    ids = orders[team_id]
     return ids.index(ticket_id) + 1 if ticket_id in ids else None
 
 
 async def waiting_for(
-    session: AsyncSession, *, ticket: Ticket | None, now: datetime, channel: str | None = None
+    session: AsyncSession,
+    *,
+    ticket: Ticket | None,
+    now: datetime,
+    channel: str | None = None,
+    orders: dict | None = None,
 ) -> WaitingRead:
-    """The customer's view of the ticket's wait for a human (see WaitingRead)."""
+    """The customer's view of the ticket's wait for a human (see WaitingRead); `orders` as
+    for `position`, when a pass reads many tickets."""
     if ticket is None or ticket.status_category not in OPEN_CATEGORIES:
         return WaitingRead(ticket_id=ticket.id if ticket else None, state="none")
     if ticket.assignee_id is not None:
@@ -84,7 +101,7 @@ async def waiting_for(
         return WaitingRead(state="offline", **base)
     return WaitingRead(
         state="queued",
-        position=await position(session, ticket_id=ticket.id, team_id=team_id),
+        position=await position(session, ticket_id=ticket.id, team_id=team_id, orders=orders),
         expected_wait_seconds=await expected_wait(session, team_id=team_id, now=now),
         **base,
     )

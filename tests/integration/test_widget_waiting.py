@@ -16,6 +16,7 @@ from tests.integration.staffing import add_agent, add_team, serving
 from tests.integration.webchat_client import Customer, add_widget
 
 SETTINGS = "/api/v1/assignment/settings"
+PATIENCE = 30  # seconds a push may take on a loaded 2-core machine (a bound, not a timing)
 
 
 @pytest.fixture
@@ -33,7 +34,7 @@ async def site(app, client, admin_headers):
 async def waiting_event(customer: Customer, **wanted) -> dict:
     """The next `waiting` event that says what the test waits for."""
     while True:
-        got = (await customer.next_event("waiting"))["waiting"]
+        got = (await customer.next_event("waiting", timeout=PATIENCE))["waiting"]
         if all(got.get(k) == v for k, v in wanted.items()):
             return got
 
