@@ -27,6 +27,12 @@ sys.path.insert(0, str(ROOT))
 from tests.servers.ports import free_port, reachable, wait_for_port  # noqa: E402
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far (its threads included)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def start_server(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
     port = free_port()
     proc = subprocess.Popen(
@@ -107,6 +113,7 @@ def wrk(url: str, seconds: int, concurrency: int, script: str | None = None) -> 
     if "Non-2xx" in out:
         raise RuntimeError(f"errors under load:\n{out}")
     return {
+        "requests": float(re.search(r"(\d+) requests in", out)[1]),
         "rate": float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1]),
         "p50": _ms(re.search(r"^\s+50%\s+(\S+)\s*$", out, re.M)[1]),
         "p99": _ms(re.search(r"^\s+99%\s+(\S+)\s*$", out, re.M)[1]),
@@ -129,7 +136,9 @@ def measure(label: str, env: dict[str, str], seconds: int, concurrency: int, rou
         for _ in range(rounds):
             bare.append(wrk(url + "/healthz", seconds, concurrency))
             script = WRK_SCRIPT % {"key": key, "run": uuid.uuid4().hex[:8]}  # new ids each round
+            cpu = cpu_seconds(proc.pid)
             ingest.append(wrk(url, seconds, concurrency, script))
+            ingest[-1]["cpu"] = 1000 * (cpu_seconds(proc.pid) - cpu) / ingest[-1]["requests"]
     finally:
         proc.terminate()
         proc.wait(10)
@@ -140,6 +149,9 @@ def measure(label: str, env: dict[str, str], seconds: int, concurrency: int, rou
             f"{label:10s} {name:7s} {r['rate']:8.0f} req/s  p50 {r['p50']:7.1f} ms  "
             f"p99 {r['p99']:7.1f} ms  (median of rounds: {each})"
         )
+    cpu = statistics.median(run["cpu"] for run in ingest)
+    # During the round only: jobs the messages started (in-process here) go on after it.
+    print(f"{label:10s} gateway CPU {cpu:.2f} ms per ingest request, during the rounds")
     ratio = statistics.median(i["rate"] / b["rate"] for b, i in zip(bare, ingest, strict=True))
     print(f"{label:10s} ratio ingest/bare {ratio:.2f}")
 
