@@ -133,6 +133,9 @@ def measure(label: str, env: dict[str, str], seconds: int, concurrency: int, rou
     bare, ingest = [], []
     try:
         wrk(url + "/healthz", 2, concurrency)  # warm-up
+        # Ingest too: the first messages load the jobs' models (language detection, the
+        # embedder) in this process, seconds of CPU that are no round's steady state.
+        wrk(url, 2, concurrency, WRK_SCRIPT % {"key": key, "run": uuid.uuid4().hex[:8]})
         for _ in range(rounds):
             bare.append(wrk(url + "/healthz", seconds, concurrency))
             script = WRK_SCRIPT % {"key": key, "run": uuid.uuid4().hex[:8]}  # new ids each round
