@@ -38,7 +38,7 @@ class Fusion:
     (doc2dial dialogues, OR-ShARC documents) and checked on the other half: see
     bench/kb_tune.py and the numbers in its docstring."""
 
-    history_turns: int = 4  # the latest earlier turns that count, both roles
+    history_turns: int = 8  # the latest earlier turns that count, both roles
     context_weight: float = 1.2  # dense: query vector = latest + weight * context
     dense_weight: float = 1.0  # reciprocal-rank fusion weights of the lists
     lexical_weight: float = 1.0
