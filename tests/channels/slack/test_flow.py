@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -12,6 +13,7 @@ import pytest
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import func, select
 
+from store.db import utcnow
 from store.outbox.models import Delivery, Event
 from tests.channels.slack.slack_api import SlackApiDouble
 
@@ -415,8 +417,12 @@ async def settle(app) -> None:
 
     async def idle() -> bool:
         async with app.state.db.sessions() as session:
+            # Scheduled checks (an unseen-wait alert, an SLA clock) wait for their time: not work.
+            due = Delivery.next_attempt_at <= utcnow() + timedelta(seconds=30)
             busy = await session.scalar(
-                select(func.count(Delivery.id)).where(Delivery.status.in_(("pending", "running")))
+                select(func.count(Delivery.id)).where(
+                    Delivery.status.in_(("pending", "running")), due
+                )
             )
             fresh = await session.scalar(
                 select(func.count(Event.id)).where(Event.dispatched_at.is_(None))
