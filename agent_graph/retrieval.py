@@ -203,10 +203,15 @@ class KnowledgeIndex:
         return sorted(hits, key=lambda h: -h[1])[:pool]
 
     def _think(self, query: ConversationQuery, langs: list[str], pool: int, k: int, fusion):
-        """CPU part of a query, in one worker thread: embed the latest message (and the
-        conversation before it, in the same batch), nearest passages, classify."""
-        texts = [query.latest] + ([query.context] if query.context else [])
-        vectors = self.query_embedder.embed(texts)
+        """CPU part of a query, in one worker thread: embed the latest message and the
+        conversation before it, nearest passages, classify.
+
+        Embedded apart: in one batch the short message is padded to the context's length (~15x
+        the work). The context goes through the cached embedder, since the bot's turn and the
+        human's suggested reply read the same conversation for the same message."""
+        vectors = self.query_embedder.embed([query.latest])
+        if query.context:
+            vectors = np.vstack([vectors, self.embedder.embed([query.context])])
         vector = conversation_vector(vectors, fusion.context_weight)
         nearest = self._nearest(vector, langs, pool)
         # The examples classifier reads the latest message: its thresholds are tuned on that.
