@@ -107,7 +107,9 @@ def _assignment(event, teams: list) -> str:
     payload = event.payload or {}
     reason = payload.get("reason") or ""
     if event.type == "ticket.assigned":
-        head = f"Assigned to {payload.get('user_name') or 'an agent'}"
+        name = payload.get("user_name") or "an agent"
+        head = f"Assigned to {name}"
+        reason = reason.removeprefix(f"to {name}; ")  # the engine's reason names them too
     else:
         team = {t.id: t.name for t in teams}.get(payload.get("team_id"))
         head = f"Waiting in the {team} queue" if team else "Waiting for a human"

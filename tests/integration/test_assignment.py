@@ -227,7 +227,7 @@ async def test_an_assignment_shows_on_the_tickets_timeline(app, client, admin_he
     tid = await customer_says(app, "Where is my order?", channel="email")
     await _signed_in(client, "ana")
     html = (await client.get(f"/console/tickets/{tid}")).text
-    assert "system: ticket.assigned (to Ana; the bot is off; no routing rule matched" in html
+    assert "Assigned to Ana: the bot is off; no routing rule matched" in html
 
 
 async def test_rules_pick_the_team_else_the_default_team(app, client, admin_headers):
