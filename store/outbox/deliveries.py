@@ -28,7 +28,9 @@ from store.jobs import PermanentFailure
 from store.outbox.models import Delivery, Event, Webhook
 
 log = logging.getLogger(__name__)
-LEASE = timedelta(minutes=5)  # the dispatcher's lease: covers the wait in the RQ queue
+LEASE = timedelta(minutes=2)  # the dispatcher's lease: covers the wait in the RQ queue
+# (a batch lost with a gateway killed mid-enqueue runs again after it; a job that waited longer
+# is enqueued again, and the lease token lets only one copy start)
 RUN_LEASE = timedelta(seconds=10)  # a started run's lease, renewed every RENEW_EVERY
 RENEW_EVERY = RUN_LEASE / 3
 FAN_OUT_LIMIT = 500  # events per pass
