@@ -27,6 +27,7 @@ import numpy as np
 
 from agent_graph.embeddings import CachedEmbedder, MultilingualUSE
 from agent_graph.intent_model import LabelScore
+from agent_graph.per_database import PerDatabase
 from store.db import Database
 from store.knowledge import revisions
 from store.knowledge.embedder import Embedder
@@ -208,7 +209,6 @@ def _example(score: LabelScore, answers: dict[str, str]) -> dict:
 # --- the process-wide instances ---------------------------------------------------------
 
 _embedder: Embedder | None = None
-_indexes: dict[str, MultilingualIndex] = {}
 _guard = threading.Lock()
 
 
@@ -223,16 +223,17 @@ def shared_embedder() -> Embedder:
         return _embedder
 
 
-def index_for(db: Database) -> MultilingualIndex:
+def _new_index() -> MultilingualIndex:
     from agent_graph.retrieval import shared_embedder as english_embedder
 
-    with _guard:
-        index = _indexes.get(db.url)
-    if index is None:
-        index = MultilingualIndex(shared_embedder(), english_model=english_embedder().model_id)
-        with _guard:
-            index = _indexes.setdefault(db.url, index)
-    return index
+    return MultilingualIndex(shared_embedder(), english_model=english_embedder().model_id)
+
+
+_indexes: PerDatabase[MultilingualIndex] = PerDatabase(_new_index)
+
+
+def index_for(db: Database) -> MultilingualIndex:
+    return _indexes.get(db)
 
 
 async def retrieve(db: Database, text: str, *, language: str, k: int = 8) -> Found:

@@ -29,6 +29,7 @@ import numpy as np
 
 from agent_graph.embeddings import default_embedder
 from agent_graph.intent_model import Example, IntentModel, LabelScore
+from agent_graph.per_database import PerDatabase
 from agent_graph.query import DEFAULT_FUSION, ConversationQuery, Fusion, Turn
 from agent_graph.vector_index import VectorIndex
 from store.db import Database
@@ -353,7 +354,6 @@ def fuse_ranks(lists: Sequence[tuple[float, dict]], rrf_k: int) -> dict:
 # --- the process-wide instances ---------------------------------------------------------
 
 _embedder: Embedder | None = None
-_indexes: dict[str, KnowledgeIndex] = {}
 _guard = threading.Lock()
 
 
@@ -368,15 +368,12 @@ def shared_embedder() -> Embedder:
         return _embedder
 
 
+_indexes: PerDatabase[KnowledgeIndex] = PerDatabase(lambda: KnowledgeIndex(shared_embedder()))
+
+
 def index_for(db: Database) -> KnowledgeIndex:
     """One index per database URL (every Database object on it sees the same rows)."""
-    with _guard:
-        index = _indexes.get(db.url)
-    if index is None:
-        index = KnowledgeIndex(shared_embedder())
-        with _guard:
-            index = _indexes.setdefault(db.url, index)
-    return index
+    return _indexes.get(db)
 
 
 async def retrieve(
